@@ -1,0 +1,27 @@
+//! The JSON API under `/api`, one module per resource.
+
+mod items;
+mod lists;
+
+use axum::Router;
+use axum::extract::OriginalUri;
+use axum::http::Method;
+
+use crate::app::AppState;
+use crate::error::ApiError;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(lists::router())
+        .merge(items::router())
+        .fallback(unknown)
+        .method_not_allowed_fallback(wrong_method)
+}
+
+async fn unknown(OriginalUri(uri): OriginalUri) -> ApiError {
+    ApiError::NotFound(format!("There is no API endpoint at {}.", uri.path()))
+}
+
+async fn wrong_method(method: Method, OriginalUri(uri): OriginalUri) -> ApiError {
+    ApiError::MethodNotAllowed(format!("{} does not accept {method}.", uri.path()))
+}

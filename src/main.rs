@@ -1,0 +1,90 @@
+//! The `cartwise` command: parse the command line, set up logging, dispatch.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use cartwise::cli::{Cli, Command};
+use cartwise::config::{self, Config};
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let quiet = !matches!(cli.command, None | Some(Command::Serve));
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new(if quiet { "warn" } else { "info" }));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("cartwise: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(dispatch(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("cartwise: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn dispatch(cli: Cli) -> Result<(), String> {
+    let env = |name: &str| std::env::var(name).ok();
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let config = Config::from_options(&cli.options, env).map_err(|e| e.to_string())?;
+            let listener = tokio::net::TcpListener::bind(config.bind)
+                .await
+                .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
+            cartwise::run(config, listener, shutdown_signal())
+                .await
+                .map_err(|e| e.to_string())
+        }
+        Command::Backup { file } => {
+            let data_dir = config::data_dir(&cli.options).map_err(|e| e.to_string())?;
+            let bytes = cartwise::backup::run(&data_dir, &file).map_err(|e| e.to_string())?;
+            println!("backed up {bytes} bytes to {}", file.display());
+            Ok(())
+        }
+        Command::Healthcheck => {
+            let addr = config::parse_bind(&cli.options.bind).map_err(|e| e.to_string())?;
+            let version = cartwise::healthcheck::check(addr).await?;
+            println!("ok: cartwise {version} answers at {addr}");
+            Ok(())
+        }
+    }
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}
