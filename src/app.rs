@@ -50,8 +50,8 @@ impl AppState {
         })?;
         let path = config.database_path();
         let connections = u32::try_from(config.jobs.workers).unwrap_or(64) + 4;
-        let db = Db::open(&path, connections)
-            .map_err(|source| StartError::Database { path, source })?;
+        let db =
+            Db::open(&path, connections).map_err(|source| StartError::Database { path, source })?;
         Ok(Self {
             db,
             config: Arc::new(config),

@@ -44,7 +44,9 @@ pub enum ConfigError {
     PasswordRequired(SocketAddr),
     #[error("no data directory could be found for this user: set --data-dir or CARTWISE_DATA_DIR")]
     NoDataDir,
-    #[error("CARTWISE_AI_PROVIDER '{0}' is not a provider kind: use openai, anthropic, gemini or ollama")]
+    #[error(
+        "CARTWISE_AI_PROVIDER '{0}' is not a provider kind: use openai, anthropic, gemini or ollama"
+    )]
     ProviderKind(String),
     #[error("CARTWISE_AI_PROVIDER is set but CARTWISE_AI_MODEL is not: name the model to use")]
     ProviderModel,
@@ -242,7 +244,14 @@ mod tests {
 
     #[test]
     fn secrets_do_not_print() {
-        let opts = options(&["--data-dir", "/x", "--ai-provider", "openai", "--ai-model", "m"]);
+        let opts = options(&[
+            "--data-dir",
+            "/x",
+            "--ai-provider",
+            "openai",
+            "--ai-model",
+            "m",
+        ]);
         let config = Config::from_options(&opts, |_| Some("sk-very-secret".to_string())).unwrap();
         let printed = format!("{config:?}");
         assert!(!printed.contains("sk-very-secret"), "{printed}");
@@ -254,7 +263,14 @@ mod tests {
 
     #[test]
     fn provider_kind_is_checked() {
-        let opts = options(&["--data-dir", "/x", "--ai-provider", "skynet", "--ai-model", "m"]);
+        let opts = options(&[
+            "--data-dir",
+            "/x",
+            "--ai-provider",
+            "skynet",
+            "--ai-model",
+            "m",
+        ]);
         assert!(matches!(
             Config::from_options(&opts, |_| None),
             Err(ConfigError::ProviderKind(_))

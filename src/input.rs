@@ -10,14 +10,19 @@ use serde_json::{Map, Value};
 #[derive(Debug, Clone, Copy)]
 pub enum Kind {
     /// Trimmed text of at most `max` characters; an empty string clears the field.
-    Text { max: usize },
+    Text {
+        max: usize,
+    },
     /// An http(s) URL.
     Url,
     /// A non-negative amount with at most two decimals.
     Price,
     Flag,
     Choice(&'static [&'static str]),
-    Count { min: i64, max: i64 },
+    Count {
+        min: i64,
+        max: i64,
+    },
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -263,8 +268,14 @@ mod tests {
     #[test]
     fn create_requires_required_fields() {
         assert_eq!(fields_in_error(json!({}), Mode::Create), ["name"]);
-        assert_eq!(fields_in_error(json!({"name": "  "}), Mode::Create), ["name"]);
-        assert_eq!(fields_in_error(json!({"name": null}), Mode::Create), ["name"]);
+        assert_eq!(
+            fields_in_error(json!({"name": "  "}), Mode::Create),
+            ["name"]
+        );
+        assert_eq!(
+            fields_in_error(json!({"name": null}), Mode::Create),
+            ["name"]
+        );
     }
 
     #[test]
@@ -295,7 +306,10 @@ mod tests {
         let c = run(json!({"price": null}), Mode::Update).unwrap();
         assert_eq!(c.get("price"), Some(&Sql::Null));
         assert_eq!(c.get("name"), None);
-        assert_eq!(fields_in_error(json!({"name": null}), Mode::Update), ["name"]);
+        assert_eq!(
+            fields_in_error(json!({"name": null}), Mode::Update),
+            ["name"]
+        );
         assert!(run(json!({}), Mode::Update).unwrap().is_empty());
     }
 

@@ -162,7 +162,9 @@ pub fn for_list(conn: &Connection, list_id: i64) -> Result<Option<Vec<Item>>, Er
                   CASE priority WHEN 'high' THEN 0 WHEN 'normal' THEN 1 ELSE 2 END,
                   id",
     )?;
-    let items = stmt.query_map([list_id], from_row)?.collect::<Result<_, _>>()?;
+    let items = stmt
+        .query_map([list_id], from_row)?
+        .collect::<Result<_, _>>()?;
     Ok(Some(items))
 }
 
@@ -219,7 +221,11 @@ pub fn history(conn: &Connection, item_id: i64) -> Result<Vec<PricePoint>, Error
 }
 
 /// Adds an item to a list; `None` when there is no such list.
-pub fn create(conn: &mut Connection, list_id: i64, changes: Changes) -> Result<Option<Item>, Error> {
+pub fn create(
+    conn: &mut Connection,
+    list_id: i64,
+    changes: Changes,
+) -> Result<Option<Item>, Error> {
     super::immediate(conn, |tx| {
         if !super::lists::exists(tx, list_id)? {
             return Ok(None);

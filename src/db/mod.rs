@@ -162,7 +162,10 @@ pub fn update(
     id: i64,
     changes: &crate::input::Changes,
 ) -> Result<bool, Error> {
-    let mut sets: Vec<String> = changes.iter().map(|(name, _)| format!("{name} = ?")).collect();
+    let mut sets: Vec<String> = changes
+        .iter()
+        .map(|(name, _)| format!("{name} = ?"))
+        .collect();
     sets.push(format!("updated_at = {NOW}"));
     let sql = format!("UPDATE {table} SET {} WHERE id = ?", sets.join(", "));
     let values = changes

@@ -22,7 +22,11 @@ async fn show(State(db): State<Db>, Id(id): Id) -> Result<JsonOut<Value>, ApiErr
             let Some(item) = items::get(conn, id)? else {
                 return Ok::<_, crate::db::Error>(None);
             };
-            Ok(Some((item, items::offers(conn, id)?, items::history(conn, id)?)))
+            Ok(Some((
+                item,
+                items::offers(conn, id)?,
+                items::history(conn, id)?,
+            )))
         })
         .await?;
     let (item, offers, history) = found.ok_or_else(|| ApiError::not_found("item", id))?;

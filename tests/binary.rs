@@ -1,0 +1,261 @@
+//! The real `cartwise` binary: its command line, start-up checks, signals and backups.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Process, command};
+use serde_json::{Value, json};
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = command().args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+async fn post(client: &reqwest::Client, url: String, body: Value) -> Value {
+    let response = client.post(url).json(&body).send().await.unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+    response.json().await.unwrap()
+}
+
+async fn get(url: String) -> Value {
+    reqwest::get(url).await.unwrap().json().await.unwrap()
+}
+
+#[test]
+fn help_and_version() {
+    let (code, out, _) = run(&["--help"]);
+    assert_eq!(code, 0);
+    for word in [
+        "serve",
+        "backup",
+        "healthcheck",
+        "--data-dir",
+        "CARTWISE_PASSWORD",
+    ] {
+        assert!(out.contains(word), "--help does not mention {word}:\n{out}");
+    }
+    let (code, out, _) = run(&["--version"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        out.trim(),
+        format!("cartwise {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn a_public_bind_without_password_is_refused() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().to_str().unwrap();
+    let (code, _, err) = run(&["--bind", "0.0.0.0:0", "--data-dir", dir]);
+    assert_ne!(code, 0);
+    assert!(err.contains("CARTWISE_PASSWORD"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "one clear line: {err}");
+    assert!(
+        !temp.path().join("cartwise.db").exists(),
+        "nothing is opened before the refusal"
+    );
+}
+
+#[test]
+fn bad_options_are_one_clear_line() {
+    let (code, _, err) = run(&["--bind", "nonsense", "--data-dir", "/tmp"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("not a listen address"), "{err}");
+    let (code, _, err) = run(&["--workers", "0"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("--workers"), "{err}");
+}
+
+#[test]
+fn an_unusable_data_dir_is_one_clear_line() {
+    let temp = tempfile::tempdir().unwrap();
+    let file = temp.path().join("a-file");
+    std::fs::write(&file, "not a directory").unwrap();
+    let below = file.join("data");
+    for dir in [&file, &below] {
+        let (code, _, err) = run(&["--bind", "127.0.0.1:0", "--data-dir", dir.to_str().unwrap()]);
+        assert_ne!(code, 0);
+        let err = err.trim();
+        assert!(err.contains("cannot use data dir"), "{err}");
+        assert_eq!(err.lines().count(), 1, "one clear line: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_cleanly_and_data_survives_restart() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().join("data");
+    let mut server = Process::start(&dir);
+    let client = reqwest::Client::new();
+    let list = post(
+        &client,
+        format!("{}/api/lists", server.url),
+        json!({"name": "Kept"}),
+    )
+    .await;
+    let id = list["list"]["id"].as_i64().unwrap();
+    post(
+        &client,
+        format!("{}/api/lists/{id}/items", server.url),
+        json!({"product_name": "Tea", "current_price": 3.2}),
+    )
+    .await;
+    // A kept-alive idle connection must not hold up the exit.
+    client
+        .get(format!("{}/healthz", server.url))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(
+        server.signal_and_wait("TERM", Duration::from_secs(2)),
+        Some(0)
+    );
+    let lines = server.output().join("\n");
+    assert!(lines.contains("stopped"), "{lines}");
+
+    let mut server = Process::start(&dir);
+    let items = get(format!("{}/api/lists/{id}/items", server.url)).await;
+    assert_eq!(items["items"][0]["product_name"], "Tea");
+    assert_eq!(
+        server.signal_and_wait("INT", Duration::from_secs(2)),
+        Some(0)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn startup_log_and_outside_wal_check() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().join("new").join("data");
+    let mut server = Process::start(&dir);
+    let health = get(format!("{}/healthz", server.url)).await;
+    assert_eq!(health["status"], "ok");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&dir).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
+    }
+    let conn = rusqlite::Connection::open(dir.join("cartwise.db")).unwrap();
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    drop(conn);
+    assert_eq!(
+        server.signal_and_wait("TERM", Duration::from_secs(2)),
+        Some(0)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_while_serving_has_the_same_rows() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().join("data");
+    let mut server = Process::start(&dir);
+    let client = reqwest::Client::new();
+    for n in 0..5 {
+        let list = post(
+            &client,
+            format!("{}/api/lists", server.url),
+            json!({"name": format!("List {n}")}),
+        )
+        .await;
+        let id = list["list"]["id"].as_i64().unwrap();
+        for m in 0..20 {
+            post(
+                &client,
+                format!("{}/api/lists/{id}/items", server.url),
+                json!({"product_name": format!("Item {n}.{m}"), "current_price": m}),
+            )
+            .await;
+        }
+    }
+    let target = temp.path().join("backup.db");
+    let (code, out, err) = run(&[
+        "backup",
+        target.to_str().unwrap(),
+        "--data-dir",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("backed up"), "{out}");
+
+    let live = rusqlite::Connection::open(dir.join("cartwise.db")).unwrap();
+    let copy = rusqlite::Connection::open(&target).unwrap();
+    let check: String = copy
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    let rows = |conn: &rusqlite::Connection| -> Vec<(i64, String, Option<f64>)> {
+        let mut stmt = conn
+            .prepare("SELECT id, product_name, current_price FROM items ORDER BY id")
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let copied = rows(&copy);
+    assert_eq!(copied.len(), 100);
+    assert_eq!(copied, rows(&live));
+    let history: i64 = copy
+        .query_row("SELECT count(*) FROM price_history", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(history, 100);
+
+    // The server is unaffected and a second backup to the same file is refused.
+    let health = get(format!("{}/healthz", server.url)).await;
+    assert_eq!(health["status"], "ok");
+    let (code, _, err) = run(&[
+        "backup",
+        target.to_str().unwrap(),
+        "--data-dir",
+        dir.to_str().unwrap(),
+    ]);
+    assert_ne!(code, 0);
+    assert!(err.contains("already exists"), "{err}");
+    assert_eq!(
+        server.signal_and_wait("TERM", Duration::from_secs(2)),
+        Some(0)
+    );
+}
+
+#[test]
+fn backup_without_a_database_says_so() {
+    let temp = tempfile::tempdir().unwrap();
+    let target = temp.path().join("b.db");
+    let (code, _, err) = run(&[
+        "backup",
+        target.to_str().unwrap(),
+        "--data-dir",
+        temp.path().to_str().unwrap(),
+    ]);
+    assert_ne!(code, 0);
+    assert!(err.contains("no database"), "{err}");
+    assert!(!target.exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn healthcheck_command_follows_the_server() {
+    let temp = tempfile::tempdir().unwrap();
+    let mut server = Process::start(&temp.path().join("data"));
+    let bind = server.url.trim_start_matches("http://").to_string();
+    let (code, out, err) = run(&["healthcheck", "--bind", &bind]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("ok"), "{out}");
+    assert_eq!(
+        server.signal_and_wait("TERM", Duration::from_secs(2)),
+        Some(0)
+    );
+    let (code, _, err) = run(&["healthcheck", "--bind", &bind]);
+    assert_eq!(code, 1);
+    assert!(err.contains("no answer"), "{err}");
+}
