@@ -58,7 +58,8 @@ pub struct Options {
     pub workers: u16,
 
     /// Add a built-in offline AI provider and price search, so every feature works without keys.
-    #[arg(long, env = "CARTWISE_DEMO", global = true)]
+    #[arg(long, env = "CARTWISE_DEMO", global = true,
+          value_parser = clap::builder::BoolishValueParser::new())]
     pub demo: bool,
 
     /// Time limit for one attempt of a job, in seconds.
