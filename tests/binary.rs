@@ -259,3 +259,51 @@ async fn healthcheck_command_follows_the_server() {
     assert_eq!(code, 1);
     assert!(err.contains("no answer"), "{err}");
 }
+
+#[test]
+fn install_script_writes_a_service_into_a_root() {
+    let temp = tempfile::tempdir().unwrap();
+    let root = temp.path();
+    let out = std::process::Command::new("sh")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/install.sh"))
+        .arg(env!("CARGO_BIN_EXE_cartwise"))
+        .env("ROOT", root)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let unit = std::fs::read_to_string(root.join("etc/systemd/system/cartwise.service")).unwrap();
+    assert!(
+        unit.contains("ExecStart=/usr/local/bin/cartwise serve"),
+        "{unit}"
+    );
+    assert!(
+        unit.contains("CARTWISE_DATA_DIR=/var/lib/cartwise"),
+        "{unit}"
+    );
+    let env_file = std::fs::read_to_string(root.join("etc/cartwise.env")).unwrap();
+    assert!(env_file.contains("CARTWISE_BIND=127.0.0.1:8787"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &str| {
+            std::fs::metadata(root.join(p))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777
+        };
+        assert_eq!(mode("etc/cartwise.env"), 0o600);
+        assert_eq!(mode("var/lib/cartwise"), 0o700);
+        assert_eq!(mode("usr/local/bin/cartwise"), 0o755);
+    }
+    let installed = root.join("usr/local/bin/cartwise");
+    let version = std::process::Command::new(installed)
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&version.stdout).contains(env!("CARGO_PKG_VERSION")));
+}
