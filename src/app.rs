@@ -7,14 +7,28 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 
+use crate::clock::{SharedClock, SystemClock};
 use crate::config::{Config, ConfigError};
 use crate::db::{self, Db};
+use crate::jobs::{Engine, EngineSettings, Registry};
+
+/// Lock file that keeps a second server off the same data dir.
+const LOCK_FILE: &str = "cartwise.lock";
 
 /// Cheap to clone: every field is a handle.
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
+    pub jobs: Engine,
+    /// Held (locked) for as long as any clone of the state lives.
+    _lock: Arc<std::fs::File>,
+}
+
+impl FromRef<AppState> for Engine {
+    fn from_ref(state: &AppState) -> Engine {
+        state.jobs.clone()
+    }
 }
 
 impl FromRef<AppState> for Db {
@@ -35,6 +49,12 @@ pub enum StartError {
     DataDir { path: PathBuf, source: io::Error },
     #[error("cannot open database {}: {source}", path.display())]
     Database { path: PathBuf, source: db::Error },
+    #[error(
+        "another cartwise is already running with data dir {}; stop it first", .0.display()
+    )]
+    AlreadyRunning(PathBuf),
+    #[error("cannot make the HTTP client: {0}")]
+    Http(#[from] reqwest::Error),
     #[error(transparent)]
     Config(#[from] ConfigError),
     #[error("server error: {0}")]
@@ -42,20 +62,67 @@ pub enum StartError {
 }
 
 impl AppState {
-    /// Prepares the data dir and opens the database. Blocking: call it off the async threads.
+    /// Prepares the data dir and opens the database, with the standard job types and the
+    /// real clock. Blocking: call it off the async threads.
     pub fn open(config: Config) -> Result<Self, StartError> {
+        let settings = EngineSettings::from_config(&config);
+        Self::open_with(
+            config,
+            Registry::standard(),
+            Arc::new(SystemClock),
+            settings,
+        )
+    }
+
+    /// As `open`, with the job types, clock and engine limits given (for tests and benchmarks).
+    pub fn open_with(
+        config: Config,
+        registry: Registry,
+        clock: SharedClock,
+        settings: EngineSettings,
+    ) -> Result<Self, StartError> {
         prepare_data_dir(&config.data_dir).map_err(|source| StartError::DataDir {
             path: config.data_dir.clone(),
             source,
         })?;
+        let lock = lock_data_dir(&config.data_dir)?;
         let path = config.database_path();
-        let connections = u32::try_from(config.jobs.workers).unwrap_or(64) + 4;
+        let connections = u32::try_from(settings.workers).unwrap_or(64) + 4;
         let db =
             Db::open(&path, connections).map_err(|source| StartError::Database { path, source })?;
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("cartwise/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(std::time::Duration::from_secs(10))
+            .build()?;
+        let jobs = Engine::new(db.clone(), clock, registry, settings, http);
         Ok(Self {
             db,
             config: Arc::new(config),
+            jobs,
+            _lock: Arc::new(lock),
         })
+    }
+}
+
+/// Takes the data dir's lock, so two servers never run jobs from one database: crash recovery
+/// in one would otherwise take back jobs the other is running.
+fn lock_data_dir(dir: &Path) -> Result<std::fs::File, StartError> {
+    let failed = |source| StartError::DataDir {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join(LOCK_FILE))
+        .map_err(failed)?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            Err(StartError::AlreadyRunning(dir.to_path_buf()))
+        }
+        Err(std::fs::TryLockError::Error(source)) => Err(failed(source)),
     }
 }
 

@@ -26,6 +26,11 @@ pub trait Clock: Send + Sync + Debug {
         format(self.now() + after)
     }
 
+    /// `before` ago, as a timestamp.
+    fn stamp_before(&self, before: Duration) -> String {
+        format(self.now() - before)
+    }
+
     /// How long until `stamp`; zero when it has passed or cannot be read.
     fn until(&self, stamp: &str) -> Duration {
         parse(stamp)
@@ -51,8 +56,11 @@ impl Clock for SystemClock {
 pub struct ManualClock(Mutex<OffsetDateTime>);
 
 impl ManualClock {
+    /// Starts at the current time, cut to whole milliseconds like the stamps.
     pub fn new() -> Self {
-        Self(Mutex::new(OffsetDateTime::now_utc()))
+        let now = OffsetDateTime::now_utc();
+        let millis = now.nanosecond() / 1_000_000 * 1_000_000;
+        Self(Mutex::new(now.replace_nanosecond(millis).unwrap_or(now)))
     }
 
     pub fn advance(&self, by: Duration) {

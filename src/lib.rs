@@ -5,12 +5,14 @@
 pub mod app;
 pub mod backup;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod healthcheck;
 pub mod http;
 pub mod input;
+pub mod jobs;
 
 use std::future::Future;
 
@@ -30,12 +32,28 @@ pub async fn run(
     let state = tokio::task::spawn_blocking(move || AppState::open(config))
         .await
         .map_err(|e| StartError::Serve(std::io::Error::other(e)))??;
+    serve(state, listener, shutdown).await
+}
+
+/// Starts the job runners and serves `state` until `shutdown` completes; then stops HTTP,
+/// then the runners (running jobs get a grace period, then go back to the queue).
+pub async fn serve(
+    state: AppState,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), StartError> {
     let addr = listener.local_addr()?;
+    let jobs = state.jobs.clone();
+    jobs.start().await.map_err(|source| StartError::Database {
+        path: state.db.path().to_path_buf(),
+        source,
+    })?;
     tracing::info!(
-        "cartwise {} ready at http://{addr}/ (data dir {}, database {})",
+        "cartwise {} ready at http://{addr}/ (data dir {}, database {}, {} job runners)",
         env!("CARGO_PKG_VERSION"),
         state.config.data_dir.display(),
         state.db.path().display(),
+        state.config.jobs.workers,
     );
     let stop = CancellationToken::new();
     let trigger = stop.clone();
@@ -44,7 +62,9 @@ pub async fn run(
         tracing::info!("shutting down");
         trigger.cancel();
     });
-    http::serve(listener, http::router(state), stop).await?;
+    let served = http::serve(listener, http::router(state), stop).await;
+    jobs.shutdown().await;
+    served?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -3,7 +3,9 @@
 //! thread so that no connection is ever held across an `.await`.
 
 pub mod items;
+pub mod jobs;
 pub mod lists;
+pub mod logs;
 mod migrate;
 
 use std::path::{Path, PathBuf};

@@ -83,3 +83,70 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
         }
     }
 }
+
+/// Query-string parameters, read one by one with clear 400s for bad values. Unknown
+/// parameters are ignored, so cache-busting parameters do no harm.
+pub struct Params(std::collections::HashMap<String, String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Params {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Query(map) = axum::extract::Query::<
+            std::collections::HashMap<String, String>,
+        >::from_request_parts(parts, state)
+        .await
+        .map_err(|e| ApiError::BadRequest(format!("The query string is malformed: {e}")))?;
+        Ok(Params(map))
+    }
+}
+
+impl Params {
+    fn present(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
+    }
+
+    /// A whole number within `range`, or `default` when absent.
+    pub fn int(
+        &self,
+        name: &str,
+        default: i64,
+        range: std::ops::RangeInclusive<i64>,
+    ) -> Result<i64, ApiError> {
+        self.optional_int(name, range)
+            .map(|value| value.unwrap_or(default))
+    }
+
+    pub fn optional_int(
+        &self,
+        name: &str,
+        range: std::ops::RangeInclusive<i64>,
+    ) -> Result<Option<i64>, ApiError> {
+        let Some(raw) = self.present(name) else {
+            return Ok(None);
+        };
+        match raw.parse::<i64>() {
+            Ok(n) if range.contains(&n) => Ok(Some(n)),
+            _ => Err(ApiError::BadRequest(format!(
+                "{name} must be a whole number from {} to {}, not '{raw}'.",
+                range.start(),
+                range.end()
+            ))),
+        }
+    }
+
+    /// One of `allowed`, or `None` when absent.
+    pub fn choice(&self, name: &str, allowed: &[&str]) -> Result<Option<String>, ApiError> {
+        let Some(raw) = self.present(name) else {
+            return Ok(None);
+        };
+        if allowed.contains(&raw) {
+            Ok(Some(raw.to_string()))
+        } else {
+            Err(ApiError::BadRequest(format!(
+                "{name} must be one of: {}; not '{raw}'.",
+                allowed.join(", ")
+            )))
+        }
+    }
+}

@@ -116,10 +116,10 @@ async fn read(response: reqwest::Response) -> (StatusCode, Value) {
 pub async fn wait_until_healthy(client: &reqwest::Client, url: &str) {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        if let Ok(r) = client.get(format!("{url}/healthz")).send().await {
-            if r.status() == StatusCode::OK {
-                return;
-            }
+        if let Ok(r) = client.get(format!("{url}/healthz")).send().await
+            && r.status() == StatusCode::OK
+        {
+            return;
         }
         assert!(Instant::now() < deadline, "{url} did not become healthy");
         tokio::time::sleep(Duration::from_millis(20)).await;

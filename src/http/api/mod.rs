@@ -1,6 +1,7 @@
 //! The JSON API under `/api`, one module per resource.
 
 mod items;
+mod jobs;
 mod lists;
 
 use axum::Router;
@@ -14,6 +15,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(lists::router())
         .merge(items::router())
+        .merge(jobs::router())
         .fallback(unknown)
         .method_not_allowed_fallback(wrong_method)
 }

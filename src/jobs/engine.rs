@@ -1,0 +1,771 @@
+//! The runner pool. Runners are tokio tasks on a `TaskTracker`. A runner claims the oldest due
+//! job in one write transaction, runs it as its own task under the job's cancellation token
+//! and the attempt timeout, and ends the attempt with a write that only succeeds while the row
+//! is still that claimed attempt. Idle runners wait on a `Notify` (woken by enqueue) or until
+//! the next retry is due; with nothing pending they touch no database at all.
+//!
+//! Claims and cancels pass through one gate, so a cancel that finds a job `processing` always
+//! finds its token registered: a job cannot slip between being claimed and becoming
+//! cancellable.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use serde_json::Value;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use super::view::{self, JobView};
+use super::{JobError, JobRequest, Level, Outcome, Registry};
+use crate::clock::SharedClock;
+use crate::config::Config;
+use crate::db::jobs::{self as store, CancelOutcome, Claimed, DeleteOutcome, Finish, NewJob};
+use crate::db::{self, Db};
+
+/// Engine limits; `from_config` gives the server's, tests set their own.
+#[derive(Debug, Clone)]
+pub struct EngineSettings {
+    pub workers: usize,
+    /// Limit for one attempt.
+    pub timeout: Duration,
+    /// Attempts after the first for transient failures.
+    pub retries: u32,
+    pub backoff: Duration,
+    /// How long running jobs may go on after shutdown begins.
+    pub grace: Duration,
+    /// Least time between two progress writes of one job.
+    pub progress_interval: Duration,
+    /// How long finished jobs stay in the active list, so watchers see them end.
+    pub recent: Duration,
+    pub job_retention: Duration,
+    pub log_retention: Duration,
+}
+
+const DAY: Duration = Duration::from_secs(86_400);
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+
+impl EngineSettings {
+    pub fn from_config(config: &Config) -> Self {
+        Self {
+            workers: config.jobs.workers,
+            timeout: config.jobs.timeout,
+            retries: config.jobs.retries,
+            backoff: config.jobs.backoff,
+            grace: Duration::from_secs(1),
+            progress_interval: Duration::from_secs(1),
+            recent: Duration::from_secs(60),
+            job_retention: DAY * config.job_retention_days,
+            log_retention: DAY * config.log_retention_days,
+        }
+    }
+}
+
+/// A request to queue a job.
+#[derive(Debug, Clone)]
+pub struct CreateJob {
+    pub job_type: String,
+    pub input: Value,
+    pub related_item_id: Option<i64>,
+    pub related_list_id: Option<i64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EnqueueError {
+    #[error("'{0}' is not a job type; use one of: {1}")]
+    UnknownType(String, String),
+    #[error("{0}")]
+    BadInput(String),
+    #[error("there is no item with id {0}")]
+    NoItem(i64),
+    #[error("there is no list with id {0}")]
+    NoList(i64),
+    #[error(transparent)]
+    Db(#[from] db::Error),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CancelError {
+    #[error("there is no job with id {0}")]
+    NotFound(i64),
+    #[error("job {0} is already {1}; only pending or running jobs can be cancelled")]
+    NotActive(i64, String),
+    #[error(transparent)]
+    Db(#[from] db::Error),
+}
+
+/// A job with its input, output, timeline and request-log summaries.
+#[derive(Debug, Serialize)]
+pub struct JobDetail {
+    pub job: JobView,
+    pub input_data: Value,
+    pub output_data: Option<Value>,
+    pub events: Vec<store::Event>,
+    pub logs: Vec<db::logs::LogSummary>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Stats {
+    pub days: u32,
+    pub total: i64,
+    pub completed: i64,
+    pub failed: i64,
+    pub cancelled: i64,
+    pub active: i64,
+    /// Completed out of completed and failed, in percent; null before any finished.
+    pub success_rate: Option<f64>,
+    pub by_type: serde_json::Map<String, Value>,
+}
+
+/// The live state of a running attempt, kept in memory.
+struct Running {
+    attempt: i64,
+    token: CancellationToken,
+    progress: u8,
+    message: String,
+    saved_at: Instant,
+}
+
+struct Inner {
+    db: Db,
+    clock: SharedClock,
+    registry: Registry,
+    settings: EngineSettings,
+    http: reqwest::Client,
+    wake: Notify,
+    gate: Mutex<()>,
+    running: Mutex<HashMap<i64, Running>>,
+    stop_claiming: CancellationToken,
+    abort: CancellationToken,
+    tracker: TaskTracker,
+    pruned_at: Mutex<Option<Instant>>,
+}
+
+/// A cheap handle to the engine.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("registry", &self.inner.registry)
+            .field("settings", &self.inner.settings)
+            .finish()
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// How an attempt stopped before producing an outcome.
+enum Stop {
+    Cancelled,
+    Failed(JobError),
+}
+
+/// A failure while completing: the database, or the job's own apply step.
+enum Settle {
+    Db(db::Error),
+    Job(JobError),
+}
+
+impl From<db::Error> for Settle {
+    fn from(e: db::Error) -> Self {
+        Self::Db(e)
+    }
+}
+
+impl Engine {
+    pub fn new(
+        db: Db,
+        clock: SharedClock,
+        registry: Registry,
+        settings: EngineSettings,
+        http: reqwest::Client,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                db,
+                clock,
+                registry,
+                settings,
+                http,
+                wake: Notify::new(),
+                gate: Mutex::new(()),
+                running: Mutex::new(HashMap::new()),
+                stop_claiming: CancellationToken::new(),
+                abort: CancellationToken::new(),
+                tracker: TaskTracker::new(),
+                pruned_at: Mutex::new(None),
+            }),
+        }
+    }
+
+    pub fn registry(&self) -> &Registry {
+        &self.inner.registry
+    }
+
+    pub fn clock(&self) -> &SharedClock {
+        &self.inner.clock
+    }
+
+    /// Returns jobs a crash left running to the queue, prunes old rows and starts the runners.
+    pub async fn start(&self) -> Result<(), db::Error> {
+        let now = self.inner.clock.stamp();
+        let (requeued, failed) = self
+            .inner
+            .db
+            .call(move |conn| store::recover(conn, &now))
+            .await?;
+        if requeued + failed > 0 {
+            tracing::warn!(
+                requeued,
+                failed,
+                "jobs interrupted by an earlier stop were recovered"
+            );
+        }
+        self.prune().await;
+        for n in 0..self.inner.settings.workers {
+            let engine = self.clone();
+            self.inner
+                .tracker
+                .spawn(async move { engine.runner(n).await });
+        }
+        Ok(())
+    }
+
+    /// Stops claiming, lets running jobs finish within the grace period, then cancels them
+    /// and puts them back in the queue without spending their attempt.
+    pub async fn shutdown(&self) {
+        let inner = &self.inner;
+        inner.stop_claiming.cancel();
+        inner.tracker.close();
+        if tokio::time::timeout(inner.settings.grace, inner.tracker.wait())
+            .await
+            .is_err()
+        {
+            tracing::info!("stopping running jobs; they will run again after the restart");
+            inner.abort.cancel();
+            inner.tracker.wait().await;
+        }
+    }
+
+    async fn runner(&self, n: usize) {
+        tracing::debug!(runner = n, "job runner started");
+        let inner = &self.inner;
+        loop {
+            let notified = inner.wake.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if inner.stop_claiming.is_cancelled() {
+                break;
+            }
+            let next = match self.step().await {
+                Ok(Step::Ran) => continue,
+                Ok(Step::Idle { next_run_at }) => next_run_at,
+                Err(e) => {
+                    tracing::error!(error = %e, "job runner could not claim a job");
+                    Some(inner.clock.stamp_after(Duration::from_secs(1)))
+                }
+            };
+            let wait = next.map(|at| inner.clock.until(&at) + Duration::from_millis(1));
+            tokio::select! {
+                () = &mut notified => {}
+                () = tokio::time::sleep(wait.unwrap_or_default()), if wait.is_some() => {}
+                () = inner.stop_claiming.cancelled() => break,
+            }
+        }
+        tracing::debug!(runner = n, "job runner stopped");
+    }
+
+    /// Claims and runs one due job in the calling task; returns its id, or `None` when no job
+    /// is due. For tests that step the queue by hand with a manual clock.
+    pub async fn run_once(&self) -> Result<Option<i64>, db::Error> {
+        let (claimed, _) = self.claim().await?;
+        let Some((job, token)) = claimed else {
+            return Ok(None);
+        };
+        let id = job.id;
+        self.execute(job, token).await;
+        Ok(Some(id))
+    }
+
+    async fn step(&self) -> Result<Step, db::Error> {
+        match self.claim().await? {
+            (Some((job, token)), _) => {
+                self.execute(job, token).await;
+                Ok(Step::Ran)
+            }
+            (None, next_run_at) => Ok(Step::Idle { next_run_at }),
+        }
+    }
+
+    /// Claims the next due job and registers its token; with none due, says when one will be.
+    #[allow(clippy::type_complexity)]
+    async fn claim(
+        &self,
+    ) -> Result<(Option<(Claimed, CancellationToken)>, Option<String>), db::Error> {
+        let inner = self.inner.clone();
+        self.inner
+            .db
+            .call(move |conn| {
+                let now = inner.clock.stamp();
+                let _gate = lock(&inner.gate);
+                let Some(job) = store::claim(conn, &now)? else {
+                    return Ok((None, store::next_run_at(conn)?));
+                };
+                let token = inner.abort.child_token();
+                lock(&inner.running).insert(
+                    job.id,
+                    Running {
+                        attempt: job.attempt,
+                        token: token.clone(),
+                        progress: 0,
+                        message: "Started".into(),
+                        saved_at: Instant::now(),
+                    },
+                );
+                Ok((Some((job, token)), None))
+            })
+            .await
+    }
+
+    async fn execute(&self, job: Claimed, token: CancellationToken) {
+        let id = job.id;
+        let result = match self.inner.registry.get(&job.job_type).cloned() {
+            None => Err(Stop::Failed(JobError::permanent(format!(
+                "This version of cartwise cannot run '{}' jobs.",
+                job.job_type
+            )))),
+            Some(kind) => {
+                let ctx = JobContext {
+                    id,
+                    attempt: job.attempt,
+                    input: job.input.clone(),
+                    related_item_id: job.related_item_id,
+                    related_list_id: job.related_list_id,
+                    token: token.clone(),
+                    db: self.inner.db.clone(),
+                    http: self.inner.http.clone(),
+                    engine: self.clone(),
+                };
+                self.attempt(kind.run(ctx), &token).await
+            }
+        };
+        self.settle(&job, result).await;
+        lock(&self.inner.running).remove(&id);
+        self.prune_if_due().await;
+    }
+
+    /// Runs one attempt as its own task, so that a panic in a job fails the job, not the
+    /// runner, and so that cancel and timeout can drop it wherever it is.
+    async fn attempt(
+        &self,
+        work: super::JobFuture,
+        token: &CancellationToken,
+    ) -> Result<Outcome, Stop> {
+        let limit = self.inner.settings.timeout;
+        let mut task = tokio::spawn(work);
+        let stopped = tokio::select! {
+            biased;
+            () = token.cancelled() => Stop::Cancelled,
+            joined = &mut task => {
+                return match joined {
+                    Ok(result) => result.map_err(Stop::Failed),
+                    Err(e) => {
+                        tracing::error!(error = %e, "a job panicked");
+                        Err(Stop::Failed(JobError::permanent(
+                            "The job stopped because of an internal error; the server log has details.",
+                        )))
+                    }
+                };
+            }
+            () = tokio::time::sleep(limit) => Stop::Failed(JobError::transient(format!(
+                "Timed out after {}.",
+                human(limit)
+            ))),
+        };
+        task.abort();
+        // Wait until the job's future is really dropped, and with it any open connection.
+        let _ = task.await;
+        Err(stopped)
+    }
+
+    async fn settle(&self, job: &Claimed, result: Result<Outcome, Stop>) {
+        let (id, attempt) = (job.id, job.attempt);
+        let finish = match result {
+            Ok(Outcome { output, apply }) => {
+                let now = self.inner.clock.stamp();
+                let done = self
+                    .inner
+                    .db
+                    .call(move |conn| {
+                        db::immediate(conn, |tx| {
+                            if !store::finish(tx, id, attempt, &Finish::Completed { output }, &now)?
+                            {
+                                return Ok(false);
+                            }
+                            if let Some(apply) = apply {
+                                apply(tx).map_err(Settle::Job)?;
+                            }
+                            Ok(true)
+                        })
+                    })
+                    .await;
+                match done {
+                    Ok(_) => return,
+                    Err(Settle::Job(e)) => self.failure(job, e),
+                    Err(Settle::Db(e)) => self.failure(job, JobError::from(e)),
+                }
+            }
+            Err(Stop::Failed(e)) => self.failure(job, e),
+            Err(Stop::Cancelled) if self.inner.abort.is_cancelled() => Finish::Requeue,
+            // Cancelled by the user: the cancel already wrote the final state.
+            Err(Stop::Cancelled) => return,
+        };
+        let now = self.inner.clock.stamp();
+        let written = self
+            .inner
+            .db
+            .call(move |conn| {
+                db::immediate(conn, |tx| store::finish(tx, id, attempt, &finish, &now))
+            })
+            .await;
+        if let Err(e) = written {
+            tracing::error!(job = id, error = %e, "could not record the end of a job attempt");
+        }
+    }
+
+    /// The end of a failed attempt: a retry when the error is transient and attempts remain.
+    fn failure(&self, job: &Claimed, error: JobError) -> Finish {
+        if error.transient && job.attempt < job.max_attempts {
+            let wait = error
+                .retry_after
+                .map_or(self.inner.settings.backoff, |after| {
+                    after.max(self.inner.settings.backoff)
+                });
+            Finish::Retry {
+                message: error.message,
+                run_at: self.inner.clock.stamp_after(wait),
+            }
+        } else {
+            Finish::Failed {
+                message: error.message,
+            }
+        }
+    }
+
+    /// Queues a job (or returns the item's active one of the same type) and wakes a runner.
+    pub async fn enqueue(&self, request: CreateJob) -> Result<(JobView, bool), EnqueueError> {
+        let registry = &self.inner.registry;
+        let kind = registry.get(&request.job_type).ok_or_else(|| {
+            EnqueueError::UnknownType(request.job_type.clone(), registry.names().join(", "))
+        })?;
+        kind.check(&JobRequest {
+            input: &request.input,
+            related_item_id: request.related_item_id,
+            related_list_id: request.related_list_id,
+        })
+        .map_err(EnqueueError::BadInput)?;
+        let new = NewJob {
+            job_type: request.job_type,
+            input: request.input,
+            related_item_id: request.related_item_id,
+            related_list_id: request.related_list_id,
+            max_attempts: 1 + i64::from(self.inner.settings.retries),
+            dedupe_per_item: kind.dedupe_per_item(),
+        };
+        let now = self.inner.clock.stamp();
+        let (id, created) = self
+            .inner
+            .db
+            .call(move |conn| store::insert(conn, &new, &now))
+            .await
+            .map_err(|e| match e {
+                store::InsertError::NoItem(id) => EnqueueError::NoItem(id),
+                store::InsertError::NoList(id) => EnqueueError::NoList(id),
+                store::InsertError::Db(e) => EnqueueError::Db(e),
+            })?;
+        if created {
+            self.inner.wake.notify_waiters();
+        }
+        let row = self
+            .inner
+            .db
+            .call(move |conn| store::get(conn, id))
+            .await?
+            .ok_or(db::Error::Sqlite(rusqlite::Error::QueryReturnedNoRows))?;
+        Ok((self.view(row), created))
+    }
+
+    /// Cancels a pending or running job; a running attempt's request is dropped at once.
+    pub async fn cancel(&self, id: i64) -> Result<JobView, CancelError> {
+        let inner = self.inner.clone();
+        let outcome = self
+            .inner
+            .db
+            .call(move |conn| {
+                let now = inner.clock.stamp();
+                let _gate = lock(&inner.gate);
+                let outcome = store::cancel(conn, id, &now)?;
+                if outcome
+                    == (CancelOutcome::Cancelled {
+                        was_processing: true,
+                    })
+                    && let Some(running) = lock(&inner.running).get(&id)
+                {
+                    running.token.cancel();
+                }
+                Ok::<_, db::Error>(outcome)
+            })
+            .await?;
+        match outcome {
+            CancelOutcome::NotFound => Err(CancelError::NotFound(id)),
+            CancelOutcome::NotActive(status) => Err(CancelError::NotActive(id, status)),
+            CancelOutcome::Cancelled { .. } => {
+                let row = self.inner.db.call(move |conn| store::get(conn, id)).await?;
+                row.map(|row| self.view(row))
+                    .ok_or(CancelError::NotFound(id))
+            }
+        }
+    }
+
+    /// The API's view of a row, with live progress for a running attempt.
+    fn view(&self, row: store::JobRow) -> JobView {
+        let live = if row.status == "processing" {
+            lock(&self.inner.running)
+                .get(&row.id)
+                .filter(|r| r.attempt == row.attempts)
+                .map(|r| (r.progress, r.message.clone()))
+        } else {
+            None
+        };
+        view::build(row, &self.inner.registry, live)
+    }
+
+    pub async fn get(&self, id: i64) -> Result<Option<JobDetail>, db::Error> {
+        let found = self
+            .inner
+            .db
+            .call(move |conn| {
+                let Some(row) = store::get(conn, id)? else {
+                    return Ok(None);
+                };
+                let events = store::events(conn, id)?;
+                let logs = db::logs::for_job(conn, id)?;
+                Ok::<_, db::Error>(Some((row, events, logs)))
+            })
+            .await?;
+        Ok(found.map(|(row, events, logs)| {
+            let input_data = row.input_data.clone();
+            let output_data = row.output_data.clone();
+            JobDetail {
+                job: self.view(row),
+                input_data,
+                output_data,
+                events,
+                logs,
+            }
+        }))
+    }
+
+    pub async fn list(&self, filter: store::Filter) -> Result<(Vec<JobView>, i64), db::Error> {
+        let (rows, total) = self
+            .inner
+            .db
+            .call(move |conn| store::list(conn, &filter))
+            .await?;
+        Ok((rows.into_iter().map(|r| self.view(r)).collect(), total))
+    }
+
+    /// Active jobs and those that finished within the `recent` window.
+    pub async fn active(&self) -> Result<Vec<JobView>, db::Error> {
+        let since = self.inner.clock.stamp_before(self.inner.settings.recent);
+        let rows = self
+            .inner
+            .db
+            .call(move |conn| store::active(conn, &since))
+            .await?;
+        Ok(rows.into_iter().map(|r| self.view(r)).collect())
+    }
+
+    pub async fn stats(&self, days: u32) -> Result<Stats, db::Error> {
+        let since = self.inner.clock.stamp_before(DAY * days);
+        let (all, by_type) = self
+            .inner
+            .db
+            .call(move |conn| store::counts(conn, &since))
+            .await?;
+        let rate = |completed: i64, failed: i64| {
+            (completed + failed > 0)
+                .then(|| (completed as f64 * 1000.0 / (completed + failed) as f64).round() / 10.0)
+        };
+        let by_type = by_type
+            .into_iter()
+            .map(|(name, c)| {
+                let label = self
+                    .inner
+                    .registry
+                    .get(&name)
+                    .map_or(name.clone(), |k| k.label().to_string());
+                let value = serde_json::json!({
+                    "label": label, "total": c.total, "completed": c.completed,
+                    "failed": c.failed, "cancelled": c.cancelled, "active": c.active,
+                    "success_rate": rate(c.completed, c.failed),
+                });
+                (name, value)
+            })
+            .collect();
+        Ok(Stats {
+            days,
+            total: all.total,
+            completed: all.completed,
+            failed: all.failed,
+            cancelled: all.cancelled,
+            active: all.active,
+            success_rate: rate(all.completed, all.failed),
+            by_type,
+        })
+    }
+
+    pub async fn delete(&self, id: i64) -> Result<DeleteOutcome, db::Error> {
+        self.inner
+            .db
+            .call(move |conn| store::delete(conn, id))
+            .await
+    }
+
+    /// Deletes every finished job; returns how many.
+    pub async fn delete_history(&self) -> Result<usize, db::Error> {
+        self.inner
+            .db
+            .call(|conn| store::delete_finished(conn, None))
+            .await
+    }
+
+    async fn prune_if_due(&self) {
+        let due = lock(&self.inner.pruned_at).is_none_or(|at| at.elapsed() >= PRUNE_EVERY);
+        if due {
+            self.prune().await;
+        }
+    }
+
+    /// Deletes finished jobs and request logs older than their retention.
+    async fn prune(&self) {
+        *lock(&self.inner.pruned_at) = Some(Instant::now());
+        let jobs_before = self
+            .inner
+            .clock
+            .stamp_before(self.inner.settings.job_retention);
+        let logs_before = self
+            .inner
+            .clock
+            .stamp_before(self.inner.settings.log_retention);
+        let pruned = self
+            .inner
+            .db
+            .call(move |conn| {
+                let jobs = store::delete_finished(conn, Some(&jobs_before))?;
+                let logs = db::logs::prune(conn, &logs_before)?;
+                Ok::<_, db::Error>((jobs, logs))
+            })
+            .await;
+        match pruned {
+            Ok((0, 0)) => {}
+            Ok((jobs, logs)) => tracing::info!(jobs, logs, "pruned old jobs and request logs"),
+            Err(e) => tracing::warn!(error = %e, "could not prune old jobs and logs"),
+        }
+    }
+}
+
+enum Step {
+    Ran,
+    Idle { next_run_at: Option<String> },
+}
+
+/// What a running job sees: its input, its token, the database and a way to report progress.
+#[derive(Clone)]
+pub struct JobContext {
+    pub id: i64,
+    pub attempt: i64,
+    pub input: Value,
+    pub related_item_id: Option<i64>,
+    pub related_list_id: Option<i64>,
+    /// Cancelled when the user cancels the job or the server stops.
+    pub token: CancellationToken,
+    pub db: Db,
+    pub http: reqwest::Client,
+    engine: Engine,
+}
+
+impl JobContext {
+    /// Reports progress. The API sees it at once; the database gets it at most once per
+    /// progress interval.
+    pub async fn progress(&self, percent: u8, message: impl Into<String>) {
+        let inner = &self.engine.inner;
+        let message = message.into();
+        let due = {
+            let mut running = lock(&inner.running);
+            let Some(live) = running.get_mut(&self.id) else {
+                return;
+            };
+            live.progress = percent.min(100);
+            live.message.clone_from(&message);
+            let due = live.saved_at.elapsed() >= inner.settings.progress_interval;
+            if due {
+                live.saved_at = Instant::now();
+            }
+            due
+        };
+        if due {
+            let (id, attempt, now) = (self.id, self.attempt, inner.clock.stamp());
+            let percent = percent.min(100);
+            let saved = inner
+                .db
+                .call(move |conn| store::save_progress(conn, id, attempt, percent, &message, &now))
+                .await;
+            if let Err(e) = saved {
+                tracing::warn!(job = id, error = %e, "could not save job progress");
+            }
+        }
+    }
+
+    /// A step worth keeping: progress, and an entry in the job's timeline.
+    pub async fn step(&self, percent: u8, message: impl Into<String>) {
+        let message = message.into();
+        self.event(Level::Info, message.clone()).await;
+        self.progress(percent, message).await;
+    }
+
+    /// Adds an entry to the job's timeline.
+    pub async fn event(&self, level: Level, message: impl Into<String>) {
+        let (id, attempt) = (self.id, self.attempt);
+        let (message, now) = (message.into(), self.engine.inner.clock.stamp());
+        let added = self
+            .db
+            .call(move |conn| store::add_event(conn, id, attempt, level, &message, &now))
+            .await;
+        if let Err(e) = added {
+            tracing::warn!(job = id, error = %e, "could not add a job event");
+        }
+    }
+}
+
+/// "300 s", "1.5 s", "250 ms".
+fn human(d: Duration) -> String {
+    if d >= Duration::from_secs(1) {
+        let secs = d.as_secs_f64();
+        if secs.fract() == 0.0 {
+            format!("{secs:.0} s")
+        } else {
+            format!("{secs:.1} s")
+        }
+    } else {
+        format!("{} ms", d.as_millis())
+    }
+}
