@@ -46,7 +46,7 @@ async fn dispatch(cli: Cli) -> Result<(), String> {
             let listener = tokio::net::TcpListener::bind(config.bind)
                 .await
                 .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
-            cartwise::run(config, listener, shutdown_signal())
+            cartwise::run(config, listener, cartwise::shutdown_signal())
                 .await
                 .map_err(|e| e.to_string())
         }
@@ -62,29 +62,5 @@ async fn dispatch(cli: Cli) -> Result<(), String> {
             println!("ok: cartwise {version} answers at {addr}");
             Ok(())
         }
-    }
-}
-
-/// Completes on SIGINT (Ctrl-C) or SIGTERM.
-async fn shutdown_signal() {
-    let interrupt = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {}
-        () = terminate => {}
     }
 }

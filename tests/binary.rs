@@ -307,3 +307,24 @@ fn install_script_writes_a_service_into_a_root() {
         .unwrap();
     assert!(String::from_utf8_lossy(&version.stdout).contains(env!("CARGO_PKG_VERSION")));
 }
+
+#[test]
+fn a_second_server_on_the_same_data_dir_is_refused() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().join("data");
+    let mut first = Process::start(&dir);
+    let (code, _, err) = run(&["--bind", "127.0.0.1:0", "--data-dir", dir.to_str().unwrap()]);
+    assert_ne!(code, 0);
+    assert!(err.contains("already running"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "one clear line: {err}");
+    assert_eq!(
+        first.signal_and_wait("TERM", Duration::from_secs(2)),
+        Some(0)
+    );
+    // Once the first has stopped, the data dir is free again.
+    let mut second = Process::start(&dir);
+    assert_eq!(
+        second.signal_and_wait("TERM", Duration::from_secs(2)),
+        Some(0)
+    );
+}

@@ -2,12 +2,18 @@
 //! a temporary data dir, and the real binary started as a child process.
 #![allow(dead_code, clippy::unwrap_used, clippy::panic)]
 
+pub mod slow_server;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use std::sync::Arc;
+
+use cartwise::clock::{SharedClock, SystemClock};
+use cartwise::jobs::{Engine, EngineSettings, Registry};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use tokio::sync::oneshot;
@@ -16,6 +22,7 @@ use tokio::sync::oneshot;
 pub struct Server {
     pub url: String,
     pub data_dir: PathBuf,
+    pub engine: Engine,
     client: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<Result<(), cartwise::StartError>>,
@@ -34,15 +41,41 @@ impl Server {
     /// Starts a server over `data_dir`, which the caller keeps.
     pub async fn start_in(data_dir: &Path) -> Server {
         let config = cartwise::Config::with_data_dir(data_dir);
+        let state = cartwise::AppState::open(config).unwrap();
+        Server::serve(state, data_dir).await
+    }
+
+    /// Starts a server over a new data dir with the given job types and engine limits.
+    pub async fn with_jobs(registry: Registry, settings: EngineSettings) -> Server {
+        Server::with_clock(registry, settings, Arc::new(SystemClock)).await
+    }
+
+    pub async fn with_clock(
+        registry: Registry,
+        settings: EngineSettings,
+        clock: SharedClock,
+    ) -> Server {
+        let temp = tempfile::tempdir().unwrap();
+        let data_dir = temp.path().join("data");
+        let config = cartwise::Config::with_data_dir(&data_dir);
+        let state = cartwise::AppState::open_with(config, registry, clock, settings).unwrap();
+        let mut server = Server::serve(state, &data_dir).await;
+        server._temp = Some(temp);
+        server
+    }
+
+    async fn serve(state: cartwise::AppState, data_dir: &Path) -> Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(cartwise::run(config, listener, async {
+        let engine = state.jobs.clone();
+        let task = tokio::spawn(cartwise::serve(state, listener, async {
             let _ = stopped.await;
         }));
         let server = Server {
             url,
             data_dir: data_dir.to_path_buf(),
+            engine,
             client: reqwest::Client::new(),
             stop: Some(stop),
             task,
@@ -52,12 +85,14 @@ impl Server {
         server
     }
 
-    /// Stops the server and waits for it to finish.
-    pub async fn stop(mut self) {
+    /// Stops the server and waits for it to finish; returns the temporary data dir (if the
+    /// server made one) so the caller can look at it afterwards.
+    pub async fn stop(mut self) -> Option<tempfile::TempDir> {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
         (&mut self.task).await.unwrap().unwrap();
+        self._temp.take()
     }
 
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
@@ -112,6 +147,34 @@ async fn read(response: reqwest::Response) -> (StatusCode, Value) {
     (status, body)
 }
 
+/// Engine limits small enough for tests.
+pub fn test_settings() -> EngineSettings {
+    EngineSettings {
+        workers: 2,
+        timeout: Duration::from_secs(10),
+        retries: 2,
+        backoff: Duration::from_millis(50),
+        grace: Duration::from_millis(200),
+        progress_interval: Duration::from_secs(1),
+        recent: Duration::from_secs(60),
+        job_retention: Duration::from_secs(30 * 86_400),
+        log_retention: Duration::from_secs(30 * 86_400),
+    }
+}
+
+/// Polls `condition` every few milliseconds until it holds, failing after `limit`.
+pub async fn eventually<F, Fut>(limit: Duration, what: &str, mut condition: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + limit;
+    while !condition().await {
+        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
 /// Polls `/healthz` until it answers 200, failing after 10 s.
 pub async fn wait_until_healthy(client: &reqwest::Client, url: &str) {
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -148,9 +211,15 @@ pub fn command() -> Command {
 impl Process {
     /// Starts `cartwise serve` on 127.0.0.1:0 over `data_dir` and waits for its ready line.
     pub fn start(data_dir: &Path) -> Process {
-        let mut child = command()
-            .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
-            .arg(data_dir)
+        let mut cmd = command();
+        cmd.args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir);
+        Process::spawn(cmd)
+    }
+
+    /// Starts `cmd`, a server that logs "ready at http://…" on stderr, and waits for that line.
+    pub fn spawn(mut cmd: Command) -> Process {
+        let mut child = cmd
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
