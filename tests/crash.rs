@@ -12,30 +12,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cartwise::clock::SystemClock;
-use cartwise::jobs::{JobContext, JobFuture, JobType, Outcome, Registry};
-use common::{Process, test_settings};
+use cartwise::jobs::Registry;
+use common::{Process, Sleep, test_settings};
 use serde_json::{Value, json};
 
 const CHILD_DIR: &str = "CARTWISE_TEST_CHILD_DATA_DIR";
-
-/// Sleeps for `ms` milliseconds.
-struct Sleep;
-
-impl JobType for Sleep {
-    fn name(&self) -> &'static str {
-        "sleep"
-    }
-    fn label(&self) -> &'static str {
-        "Sleep"
-    }
-    fn run(self: Arc<Self>, ctx: JobContext) -> JobFuture {
-        Box::pin(async move {
-            let ms = ctx.input["ms"].as_u64().unwrap_or(0);
-            tokio::time::sleep(Duration::from_millis(ms)).await;
-            Ok(Outcome::output(json!({"slept_ms": ms})))
-        })
-    }
-}
 
 #[test]
 #[ignore = "the server process the other tests start"]

@@ -11,7 +11,7 @@ use std::time::Duration;
 use cartwise::clock::ManualClock;
 use cartwise::jobs::{JobContext, JobError, JobFuture, JobType, Outcome, Registry};
 use common::slow_server::SlowServer;
-use common::{Server, eventually, test_settings};
+use common::{Server, Sleep, eventually, test_settings};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokio::sync::Notify;
@@ -187,25 +187,6 @@ impl JobType for WriteNote {
     }
 }
 
-/// Sleeps for `ms` milliseconds.
-struct Sleep;
-
-impl JobType for Sleep {
-    fn name(&self) -> &'static str {
-        "sleep"
-    }
-    fn label(&self) -> &'static str {
-        "Sleep"
-    }
-    fn run(self: Arc<Self>, ctx: JobContext) -> JobFuture {
-        Box::pin(async move {
-            let ms = ctx.input["ms"].as_u64().unwrap_or(0);
-            tokio::time::sleep(Duration::from_millis(ms)).await;
-            Ok(Outcome::output(json!({"slept_ms": ms})))
-        })
-    }
-}
-
 fn registry(probe: &Arc<Probe>) -> Registry {
     Registry::new()
         .with(Noop(probe.clone()))
@@ -214,6 +195,13 @@ fn registry(probe: &Arc<Probe>) -> Registry {
         .with(Gated(probe.clone()))
         .with(WriteNote(probe.clone()))
         .with(Sleep)
+}
+
+/// A server with the test job types, and the probe that watches them.
+async fn start(settings: cartwise::jobs::EngineSettings) -> (Arc<Probe>, Server) {
+    let probe = Arc::new(Probe::default());
+    let server = Server::with_jobs(registry(&probe), settings).await;
+    (probe, server)
 }
 
 async fn create(server: &Server, body: Value) -> Value {
@@ -256,8 +244,7 @@ fn messages(detail: &Value) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn five_hundred_jobs_two_runners_each_once() {
-    let probe = Arc::new(Probe::default());
-    let server = Server::with_jobs(registry(&probe), test_settings()).await;
+    let (probe, server) = start(test_settings()).await;
     let mut ids = Vec::new();
     for _ in 0..500 {
         ids.push(id(&create(&server, json!({"type": "noop"})).await));
@@ -288,8 +275,7 @@ async fn five_hundred_jobs_two_runners_each_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancelling_a_running_job_closes_its_connection() {
-    let probe = Arc::new(Probe::default());
-    let server = Server::with_jobs(registry(&probe), test_settings()).await;
+    let (probe, server) = start(test_settings()).await;
     let slow = SlowServer::start().await;
     let created = create(
         &server,
@@ -337,8 +323,7 @@ async fn cancelling_a_running_job_closes_its_connection() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn cancel_racing_completion_ends_in_one_final_state() {
-    let probe = Arc::new(Probe::default());
-    let server = Server::with_jobs(registry(&probe), test_settings()).await;
+    let (_probe, server) = start(test_settings()).await;
     let mut outcomes = HashMap::new();
     let mut ids = Vec::new();
     for round in 0..150u64 {
@@ -464,8 +449,7 @@ async fn a_timed_out_attempt_is_stopped_and_retried() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn transient_failures_retry_and_success_clears_the_error() {
-    let probe = Arc::new(Probe::default());
-    let server = Server::with_jobs(registry(&probe), test_settings()).await;
+    let (_probe, server) = start(test_settings()).await;
     let created = create(
         &server,
         json!({"type": "scripted", "input_data": {"failures": 2, "fail": "transient"}}),
@@ -504,8 +488,7 @@ async fn transient_failures_retry_and_success_clears_the_error() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn permanent_failures_are_not_retried() {
-    let probe = Arc::new(Probe::default());
-    let server = Server::with_jobs(registry(&probe), test_settings()).await;
+    let (probe, server) = start(test_settings()).await;
     let created = create(
         &server,
         json!({"type": "scripted", "input_data": {"failures": 5, "fail": "permanent"}}),
@@ -582,8 +565,7 @@ async fn retry_waits_for_backoff_or_a_longer_retry_after() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn progress_is_visible_at_once_and_kept_in_the_timeline() {
-    let probe = Arc::new(Probe::default());
-    let server = Server::with_jobs(registry(&probe), test_settings()).await;
+    let (probe, server) = start(test_settings()).await;
     let created = create(&server, json!({"type": "gated"})).await;
     let job_id = id(&created);
     eventually(Duration::from_secs(10), "progress 60 visible", || async {
@@ -607,8 +589,7 @@ async fn progress_is_visible_at_once_and_kept_in_the_timeline() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn active_list_etag_answers_304_until_something_changes() {
-    let probe = Arc::new(Probe::default());
-    let server = Server::with_jobs(registry(&probe), test_settings()).await;
+    let (probe, server) = start(test_settings()).await;
     let client = reqwest::Client::new();
     let url = format!("{}/api/ai-jobs/active", server.url);
     let first = client.get(&url).send().await.unwrap();
@@ -677,8 +658,7 @@ async fn active_list_etag_answers_304_until_something_changes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn job_effects_apply_only_on_completion() {
-    let probe = Arc::new(Probe::default());
-    let server = Server::with_jobs(registry(&probe), test_settings()).await;
+    let (probe, server) = start(test_settings()).await;
     let (_, list) = server
         .send(Method::POST, "/api/lists", Some(json!({"name": "L"})))
         .await;
@@ -748,8 +728,7 @@ async fn job_effects_apply_only_on_completion() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_returns_running_jobs_to_the_queue_without_spending_an_attempt() {
-    let probe = Arc::new(Probe::default());
-    let server = Server::with_jobs(registry(&probe), test_settings()).await;
+    let (_probe, server) = start(test_settings()).await;
     let created = create(
         &server,
         json!({"type": "sleep", "input_data": {"ms": 60_000}}),
@@ -771,8 +750,7 @@ async fn shutdown_returns_running_jobs_to_the_queue_without_spending_an_attempt(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_jobs_api_checks_its_input() {
-    let probe = Arc::new(Probe::default());
-    let server = Server::with_jobs(registry(&probe), test_settings()).await;
+    let (_probe, server) = start(test_settings()).await;
     let cases = [
         (json!({}), "type"),
         (json!({"type": "teleport"}), "type"),
@@ -827,8 +805,7 @@ async fn the_jobs_api_checks_its_input() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn history_filters_pages_stats_and_deletes() {
-    let probe = Arc::new(Probe::default());
-    let server = Server::with_jobs(registry(&probe), test_settings()).await;
+    let (probe, server) = start(test_settings()).await;
     let mut noops = Vec::new();
     for _ in 0..5 {
         noops.push(id(&create(&server, json!({"type": "noop"})).await));

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use std::sync::Arc;
 
 use cartwise::clock::{SharedClock, SystemClock};
-use cartwise::jobs::{Engine, EngineSettings, Registry};
+use cartwise::jobs::{Engine, EngineSettings, JobContext, JobFuture, JobType, Outcome, Registry};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use tokio::sync::oneshot;
@@ -145,6 +145,25 @@ async fn read(response: reqwest::Response) -> (StatusCode, Value) {
             .unwrap_or_else(|e| panic!("{status}: body is not JSON ({e}): {bytes:?}"))
     };
     (status, body)
+}
+
+/// A job that sleeps for its input's `ms` milliseconds.
+pub struct Sleep;
+
+impl JobType for Sleep {
+    fn name(&self) -> &'static str {
+        "sleep"
+    }
+    fn label(&self) -> &'static str {
+        "Sleep"
+    }
+    fn run(self: Arc<Self>, ctx: JobContext) -> JobFuture {
+        Box::pin(async move {
+            let ms = ctx.input["ms"].as_u64().unwrap_or(0);
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            Ok(Outcome::output(serde_json::json!({"slept_ms": ms})))
+        })
+    }
 }
 
 /// Engine limits small enough for tests.
