@@ -881,3 +881,38 @@ async fn history_filters_pages_stats_and_deletes() {
     wait_status(&server, id(&gated), "completed").await;
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_runners_do_no_database_work() {
+    let mut settings = test_settings();
+    settings.backoff = Duration::from_secs(3600);
+    let (_probe, server) = start(settings).await;
+    let engine = server.engine.clone();
+    // Once both runners wait, nothing may touch the database until something is queued.
+    let quiet = |what: &'static str| {
+        let engine = engine.clone();
+        let db = server.db.clone();
+        async move {
+            eventually(Duration::from_secs(10), "both runners idle", || async {
+                engine.idle_runners() == 2
+            })
+            .await;
+            let before = db.calls();
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            assert_eq!(db.calls(), before, "database work while idle: {what}");
+        }
+    };
+    quiet("nothing queued").await;
+    // A job whose retry is an hour away: the runners sleep until then.
+    let created = create(
+        &server,
+        json!({"type": "scripted", "input_data": {"failures": 1}}),
+    )
+    .await;
+    eventually(Duration::from_secs(10), "first attempt failed", || async {
+        job(&server, id(&created)).await["job"]["status_label"] == "Waiting to retry"
+    })
+    .await;
+    quiet("a retry due in an hour").await;
+    server.stop().await;
+}

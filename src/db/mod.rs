@@ -9,6 +9,8 @@ pub mod logs;
 mod migrate;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use r2d2_sqlite::SqliteConnectionManager;
@@ -42,6 +44,7 @@ pub type Pool = r2d2::Pool<SqliteConnectionManager>;
 pub struct Db {
     pool: Pool,
     path: PathBuf,
+    calls: Arc<AtomicU64>,
 }
 
 impl Db {
@@ -64,11 +67,17 @@ impl Db {
         Ok(Self {
             pool,
             path: path.to_path_buf(),
+            calls: Arc::new(AtomicU64::new(0)),
         })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// How many times `call` has run, for metrics and for checking that idle means idle.
+    pub fn calls(&self) -> u64 {
+        self.calls.load(Ordering::Relaxed)
     }
 
     /// Runs `work` with a pooled connection on a blocking thread.
@@ -79,6 +88,7 @@ impl Db {
         E: From<Error> + Send + 'static,
     {
         let pool = self.pool.clone();
+        self.calls.fetch_add(1, Ordering::Relaxed);
         tokio::task::spawn_blocking(move || {
             let mut conn = pool.get().map_err(Error::from)?;
             work(&mut conn)

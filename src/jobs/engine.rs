@@ -9,6 +9,7 @@
 //! cancellable.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -141,6 +142,8 @@ struct Inner {
     abort: CancellationToken,
     tracker: TaskTracker,
     pruned_at: Mutex<Option<Instant>>,
+    /// Runners waiting with no due job.
+    idle: AtomicUsize,
 }
 
 /// A cheap handle to the engine.
@@ -202,6 +205,7 @@ impl Engine {
                 abort: CancellationToken::new(),
                 tracker: TaskTracker::new(),
                 pruned_at: Mutex::new(None),
+                idle: AtomicUsize::new(0),
             }),
         }
     }
@@ -212,6 +216,11 @@ impl Engine {
 
     pub fn clock(&self) -> &SharedClock {
         &self.inner.clock
+    }
+
+    /// How many runners are waiting for work.
+    pub fn idle_runners(&self) -> usize {
+        self.inner.idle.load(Ordering::SeqCst)
     }
 
     /// Returns jobs a crash left running to the queue, prunes old rows and starts the runners.
@@ -274,10 +283,15 @@ impl Engine {
                 }
             };
             let wait = next.map(|at| inner.clock.until(&at) + Duration::from_millis(1));
-            tokio::select! {
-                () = &mut notified => {}
-                () = tokio::time::sleep(wait.unwrap_or_default()), if wait.is_some() => {}
-                () = inner.stop_claiming.cancelled() => break,
+            inner.idle.fetch_add(1, Ordering::SeqCst);
+            let stopping = tokio::select! {
+                () = &mut notified => false,
+                () = tokio::time::sleep(wait.unwrap_or_default()), if wait.is_some() => false,
+                () = inner.stop_claiming.cancelled() => true,
+            };
+            inner.idle.fetch_sub(1, Ordering::SeqCst);
+            if stopping {
+                break;
             }
         }
         tracing::debug!(runner = n, "job runner stopped");

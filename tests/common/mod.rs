@@ -23,6 +23,7 @@ pub struct Server {
     pub url: String,
     pub data_dir: PathBuf,
     pub engine: Engine,
+    pub db: cartwise::db::Db,
     client: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<Result<(), cartwise::StartError>>,
@@ -69,6 +70,7 @@ impl Server {
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
         let engine = state.jobs.clone();
+        let db = state.db.clone();
         let task = tokio::spawn(cartwise::serve(state, listener, async {
             let _ = stopped.await;
         }));
@@ -76,6 +78,7 @@ impl Server {
             url,
             data_dir: data_dir.to_path_buf(),
             engine,
+            db,
             client: reqwest::Client::new(),
             stop: Some(stop),
             task,
