@@ -124,9 +124,9 @@ CREATE TABLE ai_jobs (
     completed_at    TEXT,
     updated_at      TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 );
-CREATE INDEX ai_jobs_due ON ai_jobs (run_at, id) WHERE status = 'pending';
-CREATE INDEX ai_jobs_by_status ON ai_jobs (status, created_at);
-CREATE INDEX ai_jobs_by_item ON ai_jobs (related_item_id, type, status);
+-- The queue: runners take the oldest due pending job straight from this index.
+CREATE INDEX ai_jobs_queue ON ai_jobs (status, run_at, id);
+CREATE INDEX ai_jobs_by_item ON ai_jobs (related_item_id, type);
 CREATE INDEX ai_jobs_by_list ON ai_jobs (related_list_id);
 CREATE INDEX ai_jobs_finished ON ai_jobs (completed_at) WHERE completed_at IS NOT NULL;
 

@@ -221,57 +221,49 @@ pub fn history(conn: &Connection, item_id: i64) -> Result<Vec<PricePoint>, Error
 }
 
 /// Adds an item to a list; `None` when there is no such list.
-pub fn create(
-    conn: &mut Connection,
-    list_id: i64,
-    changes: Changes,
-) -> Result<Option<Item>, Error> {
-    super::immediate(conn, |tx| {
-        if !super::lists::exists(tx, list_id)? {
-            return Ok(None);
-        }
-        let mut changes = changes;
-        let price = changes.take("current_price");
-        if changes.get("is_purchased") == Some(&Sql::Integer(1)) {
-            changes.set("purchased_at", now(tx)?);
-        }
-        let id = super::insert(tx, "items", &[("list_id", Sql::Integer(list_id))], &changes)?;
-        if let Some(Sql::Real(price)) = price {
-            record_price(tx, id, &manual(price, &changes), PriceSource::Manual)?;
-        }
-        get(tx, id)
-    })
+pub fn create(tx: &Connection, list_id: i64, changes: Changes) -> Result<Option<Item>, Error> {
+    if !super::lists::exists(tx, list_id)? {
+        return Ok(None);
+    }
+    let mut changes = changes;
+    let price = changes.take("current_price");
+    if changes.get("is_purchased") == Some(&Sql::Integer(1)) {
+        changes.set("purchased_at", now(tx)?);
+    }
+    let id = super::insert(tx, "items", &[("list_id", Sql::Integer(list_id))], &changes)?;
+    if let Some(Sql::Real(price)) = price {
+        record_price(tx, id, &manual(price, &changes), PriceSource::Manual)?;
+    }
+    get(tx, id)
 }
 
 /// Applies a user's changes; `None` when there is no such item. A new current price is
 /// recorded like any observed price.
-pub fn update(conn: &mut Connection, id: i64, changes: Changes) -> Result<Option<Item>, Error> {
-    super::immediate(conn, |tx| {
-        let Some(before) = get(tx, id)? else {
-            return Ok(None);
-        };
-        let mut changes = changes;
-        let price = match changes.take("current_price") {
-            Some(Sql::Real(p)) if before.current_price != Some(p) => Some(p),
-            Some(Sql::Null) => {
-                changes.set("current_price", Sql::Null);
-                None
-            }
-            _ => None,
-        };
-        match changes.get("is_purchased") {
-            Some(Sql::Integer(1)) if !before.is_purchased => {
-                changes.set("purchased_at", now(tx)?);
-            }
-            Some(Sql::Integer(0)) => changes.set("purchased_at", Sql::Null),
-            _ => {}
+pub fn update(tx: &Connection, id: i64, changes: Changes) -> Result<Option<Item>, Error> {
+    let Some(before) = get(tx, id)? else {
+        return Ok(None);
+    };
+    let mut changes = changes;
+    let price = match changes.take("current_price") {
+        Some(Sql::Real(p)) if before.current_price != Some(p) => Some(p),
+        Some(Sql::Null) => {
+            changes.set("current_price", Sql::Null);
+            None
         }
-        super::update(tx, "items", id, &changes)?;
-        if let Some(price) = price {
-            record_price(tx, id, &manual(price, &changes), PriceSource::Manual)?;
+        _ => None,
+    };
+    match changes.get("is_purchased") {
+        Some(Sql::Integer(1)) if !before.is_purchased => {
+            changes.set("purchased_at", now(tx)?);
         }
-        get(tx, id)
-    })
+        Some(Sql::Integer(0)) => changes.set("purchased_at", Sql::Null),
+        _ => {}
+    }
+    super::update(tx, "items", id, &changes)?;
+    if let Some(price) = price {
+        record_price(tx, id, &manual(price, &changes), PriceSource::Manual)?;
+    }
+    get(tx, id)
 }
 
 /// Deletes an item with its offers and history; false when there was no such item.

@@ -4,11 +4,11 @@
 //! the runner that was working on it.
 
 use rusqlite::types::Value as Sql;
-use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{Error, immediate};
+use super::Error;
 
 pub const STATUSES: &[&str] = &["pending", "processing", "completed", "failed", "cancelled"];
 
@@ -190,88 +190,84 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<JobRow> {
 
 /// Inserts a job, or with `dedupe_per_item` returns the item's active job of that type.
 /// Returns the job's id and whether it was created.
-pub fn insert(conn: &mut Connection, job: &NewJob, now: &str) -> Result<(i64, bool), InsertError> {
-    immediate(conn, |tx| {
-        let mut list_id = job.related_list_id;
-        if let Some(item) = job.related_item_id {
-            let owner: Option<i64> = tx
-                .prepare_cached("SELECT list_id FROM items WHERE id = ?1")
-                .and_then(|mut s| s.query_row([item], |r| r.get(0)).optional())
+pub fn insert(tx: &Connection, job: &NewJob, now: &str) -> Result<(i64, bool), InsertError> {
+    let mut list_id = job.related_list_id;
+    if let Some(item) = job.related_item_id {
+        let owner: Option<i64> = tx
+            .prepare_cached("SELECT list_id FROM items WHERE id = ?1")
+            .and_then(|mut s| s.query_row([item], |r| r.get(0)).optional())
+            .map_err(Error::from)?;
+        let owner = owner.ok_or(InsertError::NoItem(item))?;
+        list_id = list_id.or(Some(owner));
+        if job.dedupe_per_item {
+            let existing: Option<i64> = tx
+                .prepare_cached(
+                    "SELECT id FROM ai_jobs WHERE related_item_id = ?1 AND type = ?2
+                     AND status IN ('pending', 'processing') ORDER BY id LIMIT 1",
+                )
+                .and_then(|mut s| {
+                    s.query_row(params![item, job.job_type], |r| r.get(0))
+                        .optional()
+                })
                 .map_err(Error::from)?;
-            let owner = owner.ok_or(InsertError::NoItem(item))?;
-            list_id = list_id.or(Some(owner));
-            if job.dedupe_per_item {
-                let existing: Option<i64> = tx
-                    .prepare_cached(
-                        "SELECT id FROM ai_jobs WHERE related_item_id = ?1 AND type = ?2
-                         AND status IN ('pending', 'processing') ORDER BY id LIMIT 1",
-                    )
-                    .and_then(|mut s| {
-                        s.query_row(params![item, job.job_type], |r| r.get(0))
-                            .optional()
-                    })
-                    .map_err(Error::from)?;
-                if let Some(id) = existing {
-                    return Ok((id, false));
-                }
+            if let Some(id) = existing {
+                return Ok((id, false));
             }
         }
-        if let Some(list) = list_id
-            && !super::lists::exists(tx, list)?
-        {
-            return Err(InsertError::NoList(list));
-        }
-        tx.execute(
-            "INSERT INTO ai_jobs (type, input_data, related_item_id, related_list_id,
-                                  max_attempts, status_message, run_at, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, 'Waiting for a runner', ?6, ?6, ?6)",
-            params![
-                job.job_type,
-                job.input.to_string(),
-                job.related_item_id,
-                list_id,
-                job.max_attempts,
-                now
-            ],
-        )
-        .map_err(Error::from)?;
-        let id = tx.last_insert_rowid();
-        add_event(tx, id, 0, Level::Info, "Queued", now)?;
-        Ok((id, true))
-    })
+    }
+    if let Some(list) = list_id
+        && !super::lists::exists(tx, list)?
+    {
+        return Err(InsertError::NoList(list));
+    }
+    tx.execute(
+        "INSERT INTO ai_jobs (type, input_data, related_item_id, related_list_id,
+                              max_attempts, status_message, run_at, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, 'Waiting for a runner', ?6, ?6, ?6)",
+        params![
+            job.job_type,
+            job.input.to_string(),
+            job.related_item_id,
+            list_id,
+            job.max_attempts,
+            now
+        ],
+    )
+    .map_err(Error::from)?;
+    let id = tx.last_insert_rowid();
+    add_event(tx, id, 0, Level::Info, "Queued", now)?;
+    Ok((id, true))
 }
 
 /// Claims the oldest due pending job for one attempt, in one write transaction.
-pub fn claim(conn: &mut Connection, now: &str) -> Result<Option<Claimed>, Error> {
-    immediate(conn, |tx| {
-        let claimed = tx
-            .prepare_cached(
-                "UPDATE ai_jobs SET status = 'processing', attempts = attempts + 1, progress = 0,
-                        status_message = 'Started', started_at = coalesce(started_at, ?1),
-                        updated_at = ?1
-                 WHERE id = (SELECT id FROM ai_jobs WHERE status = 'pending' AND run_at <= ?1
-                             ORDER BY run_at, id LIMIT 1)
-                 RETURNING id, type, input_data, related_item_id, related_list_id, attempts,
-                           max_attempts",
-            )?
-            .query_row([now], |row| {
-                Ok(Claimed {
-                    id: row.get(0)?,
-                    job_type: row.get(1)?,
-                    input: json(row.get(2)?).unwrap_or(Value::Null),
-                    related_item_id: row.get(3)?,
-                    related_list_id: row.get(4)?,
-                    attempt: row.get(5)?,
-                    max_attempts: row.get(6)?,
-                })
+pub fn claim(tx: &Connection, now: &str) -> Result<Option<Claimed>, Error> {
+    let claimed = tx
+        .prepare_cached(
+            "UPDATE ai_jobs SET status = 'processing', attempts = attempts + 1, progress = 0,
+                    status_message = 'Started', started_at = coalesce(started_at, ?1),
+                    updated_at = ?1
+             WHERE id = (SELECT id FROM ai_jobs WHERE status = 'pending' AND run_at <= ?1
+                         ORDER BY run_at, id LIMIT 1)
+             RETURNING id, type, input_data, related_item_id, related_list_id, attempts,
+                       max_attempts",
+        )?
+        .query_row([now], |row| {
+            Ok(Claimed {
+                id: row.get(0)?,
+                job_type: row.get(1)?,
+                input: json(row.get(2)?).unwrap_or(Value::Null),
+                related_item_id: row.get(3)?,
+                related_list_id: row.get(4)?,
+                attempt: row.get(5)?,
+                max_attempts: row.get(6)?,
             })
-            .optional()?;
-        if let Some(job) = &claimed {
-            let message = format!("Attempt {} of {} started", job.attempt, job.max_attempts);
-            add_event(tx, job.id, job.attempt, Level::Info, &message, now)?;
-        }
-        Ok(claimed)
-    })
+        })
+        .optional()?;
+    if let Some(job) = &claimed {
+        let message = format!("Attempt {} of {} started", job.attempt, job.max_attempts);
+        add_event(tx, job.id, job.attempt, Level::Info, &message, now)?;
+    }
+    Ok(claimed)
 }
 
 /// When the next pending job is due, if any.
@@ -284,7 +280,7 @@ pub fn next_run_at(conn: &Connection) -> Result<Option<String>, Error> {
 /// Ends attempt `attempt` of job `id`; false when the row is no longer that attempt (it was
 /// cancelled, or recovered after a crash), in which case nothing was written.
 pub fn finish(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     id: i64,
     attempt: i64,
     how: &Finish,
@@ -327,7 +323,10 @@ pub fn finish(
         Sql::Integer(id),
         Sql::Integer(attempt),
     ]);
-    let changed = tx.execute(&sql, rusqlite::params_from_iter(values))? == 1;
+    let changed = tx
+        .prepare_cached(&sql)?
+        .execute(rusqlite::params_from_iter(values))?
+        == 1;
     if changed {
         add_event(tx, id, attempt, level, &event, now)?;
     }
@@ -366,70 +365,66 @@ pub fn add_event(
 }
 
 /// Marks a pending or running job cancelled. The caller cancels a running attempt's token.
-pub fn cancel(conn: &mut Connection, id: i64, now: &str) -> Result<CancelOutcome, Error> {
-    immediate(conn, |tx| {
-        let status: Option<String> = tx
-            .prepare_cached("SELECT status FROM ai_jobs WHERE id = ?1")?
-            .query_row([id], |r| r.get(0))
-            .optional()?;
-        let Some(status) = status else {
-            return Ok(CancelOutcome::NotFound);
-        };
-        if status != "pending" && status != "processing" {
-            return Ok(CancelOutcome::NotActive(status));
-        }
-        let attempt: i64 = tx.query_row(
-            "UPDATE ai_jobs SET status = 'cancelled', status_message = 'Cancelled',
-                    completed_at = ?1, updated_at = ?1
-             WHERE id = ?2 RETURNING attempts",
-            params![now, id],
-            |r| r.get(0),
-        )?;
-        add_event(tx, id, attempt, Level::Warn, "Cancelled by the user", now)?;
-        Ok(CancelOutcome::Cancelled {
-            was_processing: status == "processing",
-        })
+pub fn cancel(tx: &Connection, id: i64, now: &str) -> Result<CancelOutcome, Error> {
+    let status: Option<String> = tx
+        .prepare_cached("SELECT status FROM ai_jobs WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
+    let Some(status) = status else {
+        return Ok(CancelOutcome::NotFound);
+    };
+    if status != "pending" && status != "processing" {
+        return Ok(CancelOutcome::NotActive(status));
+    }
+    let attempt: i64 = tx.query_row(
+        "UPDATE ai_jobs SET status = 'cancelled', status_message = 'Cancelled',
+                completed_at = ?1, updated_at = ?1
+         WHERE id = ?2 RETURNING attempts",
+        params![now, id],
+        |r| r.get(0),
+    )?;
+    add_event(tx, id, attempt, Level::Warn, "Cancelled by the user", now)?;
+    Ok(CancelOutcome::Cancelled {
+        was_processing: status == "processing",
     })
 }
 
 /// After a crash: attempts left `processing` go back to `pending`, or to `failed` when they
 /// have no attempts left. Returns (requeued, failed).
-pub fn recover(conn: &mut Connection, now: &str) -> Result<(usize, usize), Error> {
-    immediate(conn, |tx| {
-        let rows: Vec<(i64, i64, String)> = tx
-            .prepare(
-                "UPDATE ai_jobs SET
-                    status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'pending' END,
-                    status_message = CASE WHEN attempts >= max_attempts THEN 'Failed'
-                                          ELSE 'Waiting: the server restarted' END,
-                    error_message = CASE WHEN attempts >= max_attempts
-                        THEN 'The server stopped while this job ran, and it has no attempts left.'
-                        ELSE error_message END,
-                    completed_at = CASE WHEN attempts >= max_attempts THEN ?1 END,
-                    run_at = ?1, updated_at = ?1
-                 WHERE status = 'processing'
-                 RETURNING id, attempts, status",
-            )?
-            .query_map([now], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-            .collect::<Result<_, _>>()?;
-        let mut failed = 0;
-        for (id, attempt, status) in &rows {
-            let (level, message) = if status == "failed" {
-                failed += 1;
-                (
-                    Level::Error,
-                    "The server stopped during this attempt; no attempts are left",
-                )
-            } else {
-                (
-                    Level::Warn,
-                    "The server stopped during this attempt; it will run again",
-                )
-            };
-            add_event(tx, *id, *attempt, level, message, now)?;
-        }
-        Ok((rows.len() - failed, failed))
-    })
+pub fn recover(tx: &Connection, now: &str) -> Result<(usize, usize), Error> {
+    let rows: Vec<(i64, i64, String)> = tx
+        .prepare(
+            "UPDATE ai_jobs SET
+                status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'pending' END,
+                status_message = CASE WHEN attempts >= max_attempts THEN 'Failed'
+                                      ELSE 'Waiting: the server restarted' END,
+                error_message = CASE WHEN attempts >= max_attempts
+                    THEN 'The server stopped while this job ran, and it has no attempts left.'
+                    ELSE error_message END,
+                completed_at = CASE WHEN attempts >= max_attempts THEN ?1 END,
+                run_at = ?1, updated_at = ?1
+             WHERE status = 'processing'
+             RETURNING id, attempts, status",
+        )?
+        .query_map([now], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut failed = 0;
+    for (id, attempt, status) in &rows {
+        let (level, message) = if status == "failed" {
+            failed += 1;
+            (
+                Level::Error,
+                "The server stopped during this attempt; no attempts are left",
+            )
+        } else {
+            (
+                Level::Warn,
+                "The server stopped during this attempt; it will run again",
+            )
+        };
+        add_event(tx, *id, *attempt, level, message, now)?;
+    }
+    Ok((rows.len() - failed, failed))
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<Option<JobRow>, Error> {
@@ -484,7 +479,9 @@ pub fn list(conn: &Connection, filter: &Filter) -> Result<(Vec<JobRow>, i64), Er
 /// Active jobs, and jobs that finished at or after `since` (so that a watcher sees them end).
 pub fn active(conn: &Connection, since: &str) -> Result<Vec<JobRow>, Error> {
     let mut stmt = conn.prepare_cached(&format!(
-        "{SELECT} WHERE j.status IN ('pending', 'processing') OR j.completed_at >= ?1
+        "{SELECT} WHERE j.id IN (
+             SELECT id FROM ai_jobs WHERE status IN ('pending', 'processing')
+             UNION ALL SELECT id FROM ai_jobs WHERE completed_at >= ?1)
          ORDER BY j.id"
     ))?;
     let jobs = stmt
@@ -545,22 +542,20 @@ pub fn events(conn: &Connection, job_id: i64) -> Result<Vec<Event>, Error> {
 }
 
 /// Deletes a finished job with its timeline.
-pub fn delete(conn: &mut Connection, id: i64) -> Result<DeleteOutcome, Error> {
-    immediate(conn, |tx| {
-        let status: Option<String> = tx
-            .query_row("SELECT status FROM ai_jobs WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })
-            .optional()?;
-        match status.as_deref() {
-            None => Ok(DeleteOutcome::NotFound),
-            Some("pending" | "processing") => Ok(DeleteOutcome::Active),
-            Some(_) => {
-                tx.execute("DELETE FROM ai_jobs WHERE id = ?1", [id])?;
-                Ok(DeleteOutcome::Deleted)
-            }
+pub fn delete(tx: &Connection, id: i64) -> Result<DeleteOutcome, Error> {
+    let status: Option<String> = tx
+        .query_row("SELECT status FROM ai_jobs WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    match status.as_deref() {
+        None => Ok(DeleteOutcome::NotFound),
+        Some("pending" | "processing") => Ok(DeleteOutcome::Active),
+        Some(_) => {
+            tx.execute("DELETE FROM ai_jobs WHERE id = ?1", [id])?;
+            Ok(DeleteOutcome::Deleted)
         }
-    })
+    }
 }
 
 /// Deletes finished jobs that ended before `before` (all finished jobs when `None`).

@@ -4,9 +4,9 @@
 //! is still that claimed attempt. Idle runners wait on a `Notify` (woken by enqueue) or until
 //! the next retry is due; with nothing pending they touch no database at all.
 //!
-//! Claims and cancels pass through one gate, so a cancel that finds a job `processing` always
-//! finds its token registered: a job cannot slip between being claimed and becoming
-//! cancellable.
+//! A claim registers the job's token inside its write transaction, and a cancel looks the token
+//! up inside its own: write transactions take turns, so a cancel that finds a job `processing`
+//! always finds its token, and no job can slip between being claimed and being cancellable.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -136,7 +136,6 @@ struct Inner {
     settings: EngineSettings,
     http: reqwest::Client,
     wake: Notify,
-    gate: Mutex<()>,
     running: Mutex<HashMap<i64, Running>>,
     stop_claiming: CancellationToken,
     abort: CancellationToken,
@@ -199,7 +198,6 @@ impl Engine {
                 settings,
                 http,
                 wake: Notify::new(),
-                gate: Mutex::new(()),
                 running: Mutex::new(HashMap::new()),
                 stop_claiming: CancellationToken::new(),
                 abort: CancellationToken::new(),
@@ -229,7 +227,7 @@ impl Engine {
         let (requeued, failed) = self
             .inner
             .db
-            .call(move |conn| store::recover(conn, &now))
+            .write(move |tx| store::recover(tx, &now))
             .await?;
         if requeued + failed > 0 {
             tracing::warn!(
@@ -267,22 +265,31 @@ impl Engine {
     async fn runner(&self, n: usize) {
         tracing::debug!(runner = n, "job runner started");
         let inner = &self.inner;
+        // A job claimed in the same transaction that ended the previous one.
+        let mut next: Next = None;
         loop {
             let notified = inner.wake.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
+            if let Some((job, token)) = next.take() {
+                next = self.execute(job, token, true).await;
+                continue;
+            }
             if inner.stop_claiming.is_cancelled() {
                 break;
             }
-            let next = match self.step().await {
-                Ok(Step::Ran) => continue,
-                Ok(Step::Idle { next_run_at }) => next_run_at,
+            let due = match self.claim().await {
+                Ok((Some((job, token)), _)) => {
+                    next = self.execute(job, token, true).await;
+                    continue;
+                }
+                Ok((None, next_run_at)) => next_run_at,
                 Err(e) => {
                     tracing::error!(error = %e, "job runner could not claim a job");
                     Some(inner.clock.stamp_after(Duration::from_secs(1)))
                 }
             };
-            let wait = next.map(|at| inner.clock.until(&at) + Duration::from_millis(1));
+            let wait = due.map(|at| inner.clock.until(&at) + Duration::from_millis(1));
             inner.idle.fetch_add(1, Ordering::SeqCst);
             let stopping = tokio::select! {
                 () = &mut notified => false,
@@ -305,51 +312,28 @@ impl Engine {
             return Ok(None);
         };
         let id = job.id;
-        self.execute(job, token).await;
+        self.execute(job, token, false).await;
         Ok(Some(id))
     }
 
-    async fn step(&self) -> Result<Step, db::Error> {
-        match self.claim().await? {
-            (Some((job, token)), _) => {
-                self.execute(job, token).await;
-                Ok(Step::Ran)
-            }
-            (None, next_run_at) => Ok(Step::Idle { next_run_at }),
-        }
-    }
-
-    /// Claims the next due job and registers its token; with none due, says when one will be.
-    #[allow(clippy::type_complexity)]
-    async fn claim(
-        &self,
-    ) -> Result<(Option<(Claimed, CancellationToken)>, Option<String>), db::Error> {
+    /// Claims the next due job; with none due, says when one will be.
+    async fn claim(&self) -> Result<(Next, Option<String>), db::Error> {
         let inner = self.inner.clone();
         self.inner
             .db
-            .call(move |conn| {
+            .write(move |tx| {
                 let now = inner.clock.stamp();
-                let _gate = lock(&inner.gate);
-                let Some(job) = store::claim(conn, &now)? else {
-                    return Ok((None, store::next_run_at(conn)?));
-                };
-                let token = inner.abort.child_token();
-                lock(&inner.running).insert(
-                    job.id,
-                    Running {
-                        attempt: job.attempt,
-                        token: token.clone(),
-                        progress: 0,
-                        message: "Started".into(),
-                        saved_at: Instant::now(),
-                    },
-                );
-                Ok((Some((job, token)), None))
+                match claim_in(&inner, tx, &now)? {
+                    Some(claimed) => Ok((Some(claimed), None)),
+                    None => Ok((None, store::next_run_at(tx)?)),
+                }
             })
             .await
     }
 
-    async fn execute(&self, job: Claimed, token: CancellationToken) {
+    /// Runs a claimed job and records how it ended. With `chain`, the transaction that records
+    /// the end also claims the next due job, which is returned to run next.
+    async fn execute(&self, job: Claimed, token: CancellationToken, chain: bool) -> Next {
         let id = job.id;
         let result = match self.inner.registry.get(&job.job_type).cloned() {
             None => Err(Stop::Failed(JobError::permanent(format!(
@@ -371,9 +355,10 @@ impl Engine {
                 self.attempt(kind.run(ctx), &token).await
             }
         };
-        self.settle(&job, result).await;
+        let next = self.settle(&job, result, chain).await;
         lock(&self.inner.running).remove(&id);
         self.prune_if_due().await;
+        next
     }
 
     /// Runs one attempt as its own task, so that a panic in a job fails the job, not the
@@ -410,29 +395,27 @@ impl Engine {
         Err(stopped)
     }
 
-    async fn settle(&self, job: &Claimed, result: Result<Outcome, Stop>) {
+    async fn settle(&self, job: &Claimed, result: Result<Outcome, Stop>, chain: bool) -> Next {
         let (id, attempt) = (job.id, job.attempt);
         let finish = match result {
             Ok(Outcome { output, apply }) => {
-                let now = self.inner.clock.stamp();
+                let inner = self.inner.clone();
                 let done = self
                     .inner
                     .db
-                    .call(move |conn| {
-                        db::immediate(conn, |tx| {
-                            if !store::finish(tx, id, attempt, &Finish::Completed { output }, &now)?
-                            {
-                                return Ok(false);
-                            }
-                            if let Some(apply) = apply {
-                                apply(tx).map_err(Settle::Job)?;
-                            }
-                            Ok(true)
-                        })
+                    .write(move |tx| {
+                        let now = inner.clock.stamp();
+                        let how = Finish::Completed { output };
+                        if store::finish(tx, id, attempt, &how, &now)?
+                            && let Some(apply) = apply
+                        {
+                            apply(tx).map_err(Settle::Job)?;
+                        }
+                        Ok(claim_next(&inner, tx, &now, chain)?)
                     })
                     .await;
                 match done {
-                    Ok(_) => return,
+                    Ok(next) => return next,
                     Err(Settle::Job(e)) => self.failure(job, e),
                     Err(Settle::Db(e)) => self.failure(job, JobError::from(e)),
                 }
@@ -440,19 +423,22 @@ impl Engine {
             Err(Stop::Failed(e)) => self.failure(job, e),
             Err(Stop::Cancelled) if self.inner.abort.is_cancelled() => Finish::Requeue,
             // Cancelled by the user: the cancel already wrote the final state.
-            Err(Stop::Cancelled) => return,
+            Err(Stop::Cancelled) => return None,
         };
-        let now = self.inner.clock.stamp();
+        let inner = self.inner.clone();
         let written = self
             .inner
             .db
-            .call(move |conn| {
-                db::immediate(conn, |tx| store::finish(tx, id, attempt, &finish, &now))
+            .write(move |tx| {
+                let now = inner.clock.stamp();
+                store::finish(tx, id, attempt, &finish, &now)?;
+                claim_next(&inner, tx, &now, chain)
             })
             .await;
-        if let Err(e) = written {
+        written.unwrap_or_else(|e| {
             tracing::error!(job = id, error = %e, "could not record the end of a job attempt");
-        }
+            None
+        })
     }
 
     /// The end of a failed attempt: a retry when the error is transient and attempts remain.
@@ -498,7 +484,7 @@ impl Engine {
         let (id, created) = self
             .inner
             .db
-            .call(move |conn| store::insert(conn, &new, &now))
+            .write(move |tx| store::insert(tx, &new, &now))
             .await
             .map_err(|e| match e {
                 store::InsertError::NoItem(id) => EnqueueError::NoItem(id),
@@ -523,10 +509,9 @@ impl Engine {
         let outcome = self
             .inner
             .db
-            .call(move |conn| {
+            .write(move |tx| {
                 let now = inner.clock.stamp();
-                let _gate = lock(&inner.gate);
-                let outcome = store::cancel(conn, id, &now)?;
+                let outcome = store::cancel(tx, id, &now)?;
                 if outcome
                     == (CancelOutcome::Cancelled {
                         was_processing: true,
@@ -648,17 +633,14 @@ impl Engine {
     }
 
     pub async fn delete(&self, id: i64) -> Result<DeleteOutcome, db::Error> {
-        self.inner
-            .db
-            .call(move |conn| store::delete(conn, id))
-            .await
+        self.inner.db.write(move |tx| store::delete(tx, id)).await
     }
 
     /// Deletes every finished job; returns how many.
     pub async fn delete_history(&self) -> Result<usize, db::Error> {
         self.inner
             .db
-            .call(|conn| store::delete_finished(conn, None))
+            .write(|tx| store::delete_finished(tx, None))
             .await
     }
 
@@ -683,9 +665,9 @@ impl Engine {
         let pruned = self
             .inner
             .db
-            .call(move |conn| {
-                let jobs = store::delete_finished(conn, Some(&jobs_before))?;
-                let logs = db::logs::prune(conn, &logs_before)?;
+            .write(move |tx| {
+                let jobs = store::delete_finished(tx, Some(&jobs_before))?;
+                let logs = db::logs::prune(tx, &logs_before)?;
                 Ok::<_, db::Error>((jobs, logs))
             })
             .await;
@@ -697,9 +679,41 @@ impl Engine {
     }
 }
 
-enum Step {
-    Ran,
-    Idle { next_run_at: Option<String> },
+/// A claimed job and its cancellation token.
+type Next = Option<(Claimed, CancellationToken)>;
+
+/// Claims the oldest due job inside `tx` and registers its token before the transaction
+/// commits, so that a cancel, whose write transaction comes after, always finds it.
+fn claim_in(inner: &Inner, tx: &rusqlite::Connection, now: &str) -> Result<Next, db::Error> {
+    let Some(job) = store::claim(tx, now)? else {
+        return Ok(None);
+    };
+    let token = inner.abort.child_token();
+    lock(&inner.running).insert(
+        job.id,
+        Running {
+            attempt: job.attempt,
+            token: token.clone(),
+            progress: 0,
+            message: "Started".into(),
+            saved_at: Instant::now(),
+        },
+    );
+    Ok(Some((job, token)))
+}
+
+/// Claims the next job when chaining, unless the engine is stopping.
+fn claim_next(
+    inner: &Inner,
+    tx: &rusqlite::Connection,
+    now: &str,
+    chain: bool,
+) -> Result<Next, db::Error> {
+    if chain && !inner.stop_claiming.is_cancelled() {
+        claim_in(inner, tx, now)
+    } else {
+        Ok(None)
+    }
 }
 
 /// What a running job sees: its input, its token, the database and a way to report progress.
@@ -741,7 +755,7 @@ impl JobContext {
             let percent = percent.min(100);
             let saved = inner
                 .db
-                .call(move |conn| store::save_progress(conn, id, attempt, percent, &message, &now))
+                .write(move |tx| store::save_progress(tx, id, attempt, percent, &message, &now))
                 .await;
             if let Err(e) = saved {
                 tracing::warn!(job = id, error = %e, "could not save job progress");
@@ -762,7 +776,7 @@ impl JobContext {
         let (message, now) = (message.into(), self.engine.inner.clock.stamp());
         let added = self
             .db
-            .call(move |conn| store::add_event(conn, id, attempt, level, &message, &now))
+            .write(move |tx| store::add_event(tx, id, attempt, level, &message, &now))
             .await;
         if let Err(e) = added {
             tracing::warn!(job = id, error = %e, "could not add a job event");

@@ -42,14 +42,14 @@ async fn update(
 ) -> Result<JsonOut<Value>, ApiError> {
     let changes = input::parse(body, items::FIELDS, Mode::Update)?;
     let item = db
-        .call(move |conn| items::update(conn, id, changes))
+        .write(move |tx| items::update(tx, id, changes))
         .await?
         .ok_or_else(|| ApiError::not_found("item", id))?;
     Ok(JsonOut(json!({ "item": item })))
 }
 
 async fn delete(State(db): State<Db>, Id(id): Id) -> Result<StatusCode, ApiError> {
-    if db.call(move |conn| items::delete(conn, id)).await? {
+    if db.write(move |tx| items::delete(tx, id)).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::not_found("item", id))

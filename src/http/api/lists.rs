@@ -38,7 +38,7 @@ async fn create(
     Json(body): Json<Map<String, Value>>,
 ) -> Result<impl IntoResponse, ApiError> {
     let changes = input::parse(body, lists::FIELDS, Mode::Create)?;
-    let list = db.call(move |conn| lists::create(conn, &changes)).await?;
+    let list = db.write(move |tx| lists::create(tx, &changes)).await?;
     Ok((StatusCode::CREATED, JsonOut(json!({ "list": list }))))
 }
 
@@ -49,14 +49,14 @@ async fn update(
 ) -> Result<JsonOut<Value>, ApiError> {
     let changes = input::parse(body, lists::FIELDS, Mode::Update)?;
     let list = db
-        .call(move |conn| lists::update(conn, id, &changes))
+        .write(move |tx| lists::update(tx, id, &changes))
         .await?
         .ok_or_else(|| ApiError::not_found("list", id))?;
     Ok(JsonOut(json!({ "list": list })))
 }
 
 async fn delete(State(db): State<Db>, Id(id): Id) -> Result<StatusCode, ApiError> {
-    if db.call(move |conn| lists::delete(conn, id)).await? {
+    if db.write(move |tx| lists::delete(tx, id)).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::not_found("list", id))
@@ -78,7 +78,7 @@ async fn add_item(
 ) -> Result<impl IntoResponse, ApiError> {
     let changes = input::parse(body, items::FIELDS, Mode::Create)?;
     let item = db
-        .call(move |conn| items::create(conn, list_id, changes))
+        .write(move |tx| items::create(tx, list_id, changes))
         .await?
         .ok_or_else(|| ApiError::not_found("list", list_id))?;
     Ok((StatusCode::CREATED, JsonOut(json!({ "item": item }))))
