@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use cartwise::clock::ManualClock;
+use cartwise::clock::{Clock, ManualClock};
 use cartwise::jobs::{JobContext, JobError, JobFuture, JobType, Outcome, Registry};
 use common::slow_server::SlowServer;
 use common::{Server, Sleep, eventually, test_settings};
@@ -580,6 +580,16 @@ async fn progress_is_visible_at_once_and_kept_in_the_timeline() {
     assert_eq!(listed["jobs"][0]["status_message"], "Comparing offers");
     let detail = job(&server, job_id).await;
     assert!(messages(&detail).contains(&"Searching prices".to_string()));
+    // The row itself is written at most once a second: it still holds the start.
+    let conn = rusqlite::Connection::open(server.database()).unwrap();
+    let stored: i64 = conn
+        .query_row(
+            "SELECT progress FROM ai_jobs WHERE id = ?1",
+            [job_id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(stored, 0, "progress was written to the database at once");
     probe.release.notify_waiters();
     let done = wait_status(&server, job_id, "completed").await;
     assert_eq!(done["job"]["progress"], 100);
@@ -914,5 +924,86 @@ async fn idle_runners_do_no_database_work() {
     })
     .await;
     quiet("a retry due in an hour").await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn old_finished_jobs_and_logs_are_pruned() {
+    let probe = Arc::new(Probe::default());
+    let clock = Arc::new(ManualClock::new());
+    let mut settings = test_settings();
+    settings.workers = 0;
+    settings.job_retention = Duration::from_secs(86_400);
+    settings.log_retention = Duration::from_secs(2 * 86_400);
+    let server = Server::with_clock(registry(&probe), settings, clock.clone()).await;
+    let engine = server.engine.clone();
+    let old = create(&server, json!({"type": "noop"})).await;
+    engine.run_once().await.unwrap();
+    let waiting = create(&server, json!({"type": "noop"})).await;
+    let conn = rusqlite::Connection::open(server.database()).unwrap();
+    let stamp = cartwise::clock::format(clock.now());
+    conn.execute(
+        "INSERT INTO ai_request_logs (ai_job_id, provider, request_type, status, created_at)
+         VALUES (?1, 'openai', 'completion', 'success', ?2)",
+        (id(&old), &stamp),
+    )
+    .unwrap();
+    let detail = job(&server, id(&old)).await;
+    assert_eq!(detail["job"]["logs_count"], 1);
+    assert_eq!(detail["logs"][0]["provider"], "openai");
+
+    clock.advance(Duration::from_secs(86_400 + 60));
+    engine.prune().await;
+    let (status, _) = server.get(&format!("/api/ai-jobs/{}", id(&old))).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "a finished job past retention stays"
+    );
+    assert_eq!(job(&server, id(&waiting)).await["job"]["status"], "pending");
+    let logs = |conn: &rusqlite::Connection| -> i64 {
+        conn.query_row("SELECT count(*) FROM ai_request_logs", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(logs(&conn), 1, "a log within its retention was pruned");
+    clock.advance(Duration::from_secs(86_400));
+    engine.prune().await;
+    assert_eq!(logs(&conn), 0);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_standard_job_types_check_input_and_say_when_no_provider_is_set() {
+    let server = Server::start().await;
+    for body in [
+        json!({"type": "product_identification", "input_data": {}}),
+        json!({"type": "product_identification", "input_data": {"query": 5}}),
+        json!({"type": "price_search", "input_data": {}}),
+        json!({"type": "price_search", "input_data": {"query": "x", "shop_local": "yes"}}),
+        json!({"type": "smart_fill", "input_data": {}}),
+        json!({"type": "price_refresh", "input_data": {}}),
+    ] {
+        let (status, answer) = server
+            .send(Method::POST, "/api/ai-jobs", Some(body.clone()))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {answer}");
+        assert_eq!(answer["error"]["fields"][0]["field"], "input_data");
+    }
+    let created = create(
+        &server,
+        json!({"type": "price_search", "input_data": {"query": "oat milk 1l"}}),
+    )
+    .await;
+    assert_eq!(created["type_label"], "Price search");
+    assert_eq!(created["input_summary"], "oat milk 1l");
+    let failed = wait_status(&server, id(&created), "failed").await;
+    assert_eq!(
+        failed["job"]["error_message"],
+        "No AI provider configured: add one in Settings"
+    );
+    assert_eq!(
+        failed["job"]["attempts"], 1,
+        "a missing provider is not retried"
+    );
     server.stop().await;
 }

@@ -651,8 +651,9 @@ impl Engine {
         }
     }
 
-    /// Deletes finished jobs and request logs older than their retention.
-    async fn prune(&self) {
+    /// Deletes finished jobs and request logs older than their retention. Runs at start and
+    /// then at most hourly, after a job ends, so an idle server does no work for it.
+    pub async fn prune(&self) {
         *lock(&self.inner.pruned_at) = Some(Instant::now());
         let jobs_before = self
             .inner
