@@ -151,6 +151,7 @@ CREATE TABLE ai_request_logs (
                      ('completion', 'image_analysis', 'price_aggregation', 'serp_search', 'test_connection')),
     status           TEXT    NOT NULL CHECK (status IN ('success', 'failed', 'timeout', 'cancelled')),
     http_status      INTEGER,
+    prompt_preview   TEXT,
     request_data     TEXT,
     response_data    TEXT,
     serp_data        TEXT,
@@ -166,3 +167,4 @@ CREATE INDEX ai_request_logs_by_time ON ai_request_logs (created_at);
 CREATE INDEX ai_request_logs_by_job ON ai_request_logs (ai_job_id);
 CREATE INDEX ai_request_logs_by_status ON ai_request_logs (status, created_at);
 CREATE INDEX ai_request_logs_by_provider ON ai_request_logs (provider, created_at);
+CREATE INDEX ai_request_logs_by_type ON ai_request_logs (request_type, created_at);

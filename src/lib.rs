@@ -2,6 +2,7 @@
 //! jobs. The binary in `main.rs` only parses the command line; everything else lives here so
 //! that tests can start the real server on a port of their choosing.
 
+pub mod ai;
 pub mod app;
 pub mod backup;
 pub mod cli;
@@ -13,6 +14,7 @@ pub mod healthcheck;
 pub mod http;
 pub mod input;
 pub mod jobs;
+pub mod secrets;
 
 use std::future::Future;
 

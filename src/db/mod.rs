@@ -7,6 +7,8 @@ pub mod jobs;
 pub mod lists;
 pub mod logs;
 mod migrate;
+pub mod providers;
+pub mod settings;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};

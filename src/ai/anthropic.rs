@@ -1,0 +1,123 @@
+//! Anthropic Messages API (`POST {base}/v1/messages`, `x-api-key`, `anthropic-version`).
+//! Claude has no JSON switch; the answer is started with `{` (a prefilled assistant turn),
+//! which is Anthropic's documented way to get JSON.
+
+use serde_json::{Value, json};
+
+use super::openai::exchange;
+use super::wire::{self, Reply};
+use super::{AiRequest, Answer, ExchangeFuture, Provider, ProviderConfig, Usage};
+
+pub const VERSION: &str = "2023-06-01";
+const MAX_TOKENS: u32 = 2048;
+
+pub struct Anthropic {
+    config: ProviderConfig,
+}
+
+impl Anthropic {
+    pub fn new(config: ProviderConfig) -> Self {
+        Self { config }
+    }
+
+    fn body(&self, request: &AiRequest) -> Value {
+        let mut content = Vec::new();
+        if let Some(image) = &request.image {
+            content.push(json!({"type": "image", "source": {
+                "type": "base64", "media_type": image.mime, "data": image.base64()
+            }}));
+        }
+        content.push(json!({"type": "text", "text": request.prompt}));
+        json!({
+            "model": self.config.model,
+            "max_tokens": MAX_TOKENS,
+            "system": request.system,
+            "messages": [
+                {"role": "user", "content": content},
+                {"role": "assistant", "content": "{"}
+            ]
+        })
+    }
+
+    fn read(&self, reply: &Reply) -> Result<Answer, super::Error> {
+        let kind = self.kind();
+        let Some(blocks) = reply.body["content"].as_array() else {
+            return Err(wire::bad(kind, reply.status, "no content in the answer"));
+        };
+        let text: String = blocks
+            .iter()
+            .filter(|b| b["type"] == "text")
+            .filter_map(|b| b["text"].as_str())
+            .collect();
+        // The answer continues the prefilled "{".
+        let text = if text.trim_start().starts_with('{') {
+            text
+        } else {
+            format!("{{{text}")
+        };
+        let usage = &reply.body["usage"];
+        Ok(Answer {
+            json: wire::answer_json(kind, reply.status, &text)?,
+            usage: usage["input_tokens"].as_i64().map(|input| Usage {
+                input,
+                output: usage["output_tokens"].as_i64().unwrap_or(0),
+            }),
+            model: reply.body["model"]
+                .as_str()
+                .unwrap_or(&self.config.model)
+                .to_string(),
+            text,
+        })
+    }
+}
+
+impl Provider for Anthropic {
+    fn kind(&self) -> &'static str {
+        "anthropic"
+    }
+
+    fn model(&self) -> &str {
+        &self.config.model
+    }
+
+    fn secrets(&self) -> Vec<String> {
+        self.config
+            .api_key
+            .iter()
+            .map(|k| k.expose().to_string())
+            .collect()
+    }
+
+    fn complete<'a>(
+        &'a self,
+        http: &'a reqwest::Client,
+        request: &'a AiRequest,
+    ) -> ExchangeFuture<'a> {
+        Box::pin(async move {
+            let body = self.body(request);
+            let secrets = self.secrets();
+            let mut call = http
+                .post(format!("{}/v1/messages", self.config.base_url))
+                .header("anthropic-version", VERSION)
+                .json(&body);
+            if let Some(key) = &self.config.api_key {
+                call = call.header("x-api-key", key.expose());
+            }
+            let reply = match wire::send(call, self.kind(), self.config.timeout, &secrets).await {
+                Ok(reply) => reply,
+                Err(e) => return exchange(body, None, Err(e)),
+            };
+            let result = if reply.ok() {
+                self.read(&reply)
+            } else {
+                Err(wire::classify(
+                    self.kind(),
+                    &reply,
+                    request.image.is_some(),
+                    &secrets,
+                ))
+            };
+            exchange(body, Some(reply), result)
+        })
+    }
+}

@@ -1,0 +1,156 @@
+//! What all the HTTP clients share: sending a JSON request with a time limit, reading the
+//! answer, and turning an error answer into a classified `Error` with secrets removed.
+
+use std::time::Duration;
+
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+
+use super::Error;
+use super::payload::redact;
+
+/// An HTTP answer, its body parsed as JSON when it is JSON.
+pub struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn ok(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+/// Sends `request` and reads the whole answer, bounded by `timeout`.
+pub async fn send(
+    request: reqwest::RequestBuilder,
+    provider: &str,
+    timeout: Duration,
+    secrets: &[String],
+) -> Result<Reply, Error> {
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    let failed = |e: reqwest::Error| {
+        // The URL may carry a key in its query: never let it into a message.
+        let timed_out = e.is_timeout();
+        let detail = redact(&e.without_url().to_string(), &secrets);
+        if timed_out {
+            Error::Timeout {
+                provider: provider.to_string(),
+                after: timeout,
+            }
+        } else {
+            Error::Connection {
+                provider: provider.to_string(),
+                detail,
+            }
+        }
+    };
+    let response = request.timeout(timeout).send().await.map_err(failed)?;
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let bytes = response.bytes().await.map_err(failed)?;
+    let body = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| Value::String(redact(&String::from_utf8_lossy(&bytes), &secrets)));
+    Ok(Reply {
+        status,
+        headers,
+        body,
+    })
+}
+
+/// The error message inside an error body, whatever the vendor's shape.
+pub fn error_text(body: &Value) -> String {
+    let text = body["error"]["message"]
+        .as_str()
+        .or_else(|| body["error"].as_str())
+        .or_else(|| body["message"].as_str())
+        .or_else(|| body["detail"].as_str())
+        .map(str::to_string)
+        .unwrap_or_else(|| match body {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        });
+    super::payload::cut_str(text.trim(), 300).to_string()
+}
+
+/// How long the answer asks to wait: `retry-after-ms`, `retry-after` (seconds), or Gemini's
+/// `RetryInfo.retryDelay` ("37s").
+pub fn retry_after(headers: &HeaderMap, body: &Value) -> Option<Duration> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(ms) = header("retry-after-ms").and_then(|v| v.trim().parse::<f64>().ok()) {
+        return Some(Duration::from_millis(ms.max(0.0) as u64));
+    }
+    if let Some(secs) = header("retry-after").and_then(|v| v.trim().parse::<f64>().ok()) {
+        return Some(Duration::from_millis((secs.max(0.0) * 1000.0) as u64));
+    }
+    body["error"]["details"]
+        .as_array()?
+        .iter()
+        .find_map(|d| d["retryDelay"].as_str())
+        .and_then(|delay| delay.trim_end_matches('s').parse::<f64>().ok())
+        .map(|secs| Duration::from_millis((secs.max(0.0) * 1000.0) as u64))
+}
+
+/// Classifies an unsuccessful answer.
+pub fn classify(provider: &str, reply: &Reply, had_image: bool, secrets: &[String]) -> Error {
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    let detail = redact(&error_text(&reply.body), &secrets);
+    let provider = provider.to_string();
+    let lower = detail.to_ascii_lowercase();
+    let key_invalid = reply.body.to_string().contains("API_KEY_INVALID");
+    match reply.status {
+        401 | 403 => Error::Auth { provider, detail },
+        400 if key_invalid => Error::Auth { provider, detail },
+        429 => Error::RateLimited {
+            retry_after: retry_after(&reply.headers, &reply.body),
+            provider,
+            detail,
+        },
+        408 => Error::Timeout {
+            provider,
+            after: Duration::ZERO,
+        },
+        status @ 500..=599 => Error::Server {
+            provider,
+            status,
+            detail,
+        },
+        400..=499
+            if had_image
+                && ["image", "vision", "multimodal", "multi-modal"]
+                    .iter()
+                    .any(|w| lower.contains(w)) =>
+        {
+            Error::NoVision { provider, detail }
+        }
+        status => Error::Rejected {
+            provider,
+            status,
+            detail,
+        },
+    }
+}
+
+/// A successful answer that lacks what it should hold.
+pub fn bad(provider: &str, status: u16, detail: impl Into<String>) -> Error {
+    Error::BadResponse {
+        provider: provider.to_string(),
+        status: Some(status),
+        detail: detail.into(),
+    }
+}
+
+/// Reads the answer text as JSON, or says it could not.
+pub fn answer_json(provider: &str, status: u16, text: &str) -> Result<Value, Error> {
+    super::parse_json(text).ok_or_else(|| {
+        bad(
+            provider,
+            status,
+            format!(
+                "the answer is not JSON: {:?}",
+                super::payload::cut_str(text, 200)
+            ),
+        )
+    })
+}
