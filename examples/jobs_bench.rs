@@ -36,7 +36,7 @@ impl JobType for Noop {
 }
 
 /// Waits for an answer from a server that never answers.
-struct SlowHttp;
+struct SlowHttp(reqwest::Client);
 
 impl JobType for SlowHttp {
     fn name(&self) -> &'static str {
@@ -48,7 +48,7 @@ impl JobType for SlowHttp {
     fn run(self: Arc<Self>, ctx: JobContext) -> JobFuture {
         Box::pin(async move {
             let url = ctx.input["url"].as_str().unwrap_or_default().to_string();
-            let answer = ctx.http.get(url).send().await;
+            let answer = self.0.get(url).send().await;
             Err(JobError::permanent(format!(
                 "unexpected answer: {answer:?}"
             )))
@@ -72,7 +72,13 @@ fn settings() -> EngineSettings {
 
 fn open(dir: &std::path::Path, registry: Registry) -> cartwise::AppState {
     let config = cartwise::Config::with_data_dir(dir);
-    cartwise::AppState::open_with(config, registry, Arc::new(SystemClock), settings()).unwrap()
+    let parts = cartwise::app::Parts {
+        registry,
+        clock: Arc::new(SystemClock),
+        engine: settings(),
+        ai: cartwise::ai::AiSettings::default(),
+    };
+    cartwise::AppState::open_with(config, parts).unwrap()
 }
 
 fn job(kind: &str, input: Value) -> CreateJob {
@@ -168,7 +174,10 @@ async fn pickup(samples: usize) {
 
 async fn cancel(samples: usize) {
     let temp = tempfile::tempdir().unwrap();
-    let state = open(temp.path(), Registry::new().with(SlowHttp));
+    let state = open(
+        temp.path(),
+        Registry::new().with(SlowHttp(reqwest::Client::new())),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

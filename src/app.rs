@@ -7,10 +7,12 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 
+use crate::ai::{Ai, AiSettings};
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::{Config, ConfigError};
 use crate::db::{self, Db};
 use crate::jobs::{Engine, EngineSettings, Registry};
+use crate::secrets::Vault;
 
 /// Lock file that keeps a second server off the same data dir.
 const LOCK_FILE: &str = "cartwise.lock";
@@ -21,8 +23,15 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
     pub jobs: Engine,
+    pub ai: Ai,
     /// Held (locked) for as long as any clone of the state lives.
     _lock: Arc<std::fs::File>,
+}
+
+impl FromRef<AppState> for Ai {
+    fn from_ref(state: &AppState) -> Ai {
+        state.ai.clone()
+    }
 }
 
 impl FromRef<AppState> for Engine {
@@ -53,6 +62,8 @@ pub enum StartError {
         "another cartwise is already running with data dir {}; stop it first", .0.display()
     )]
     AlreadyRunning(PathBuf),
+    #[error("{0}")]
+    Secrets(crate::secrets::Error),
     #[error("cannot make the HTTP client: {0}")]
     Http(#[from] reqwest::Error),
     #[error(transparent)]
@@ -61,44 +72,66 @@ pub enum StartError {
     Serve(#[from] io::Error),
 }
 
+/// The parts of the app that tests and benchmarks replace.
+#[derive(Debug, Clone)]
+pub struct Parts {
+    pub registry: Registry,
+    pub clock: SharedClock,
+    pub engine: EngineSettings,
+    pub ai: AiSettings,
+}
+
+impl Parts {
+    /// What the server runs with: the standard job types, the real clock, the configured limits.
+    pub fn standard(config: &Config) -> Self {
+        Self {
+            registry: Registry::standard(),
+            clock: Arc::new(SystemClock),
+            engine: EngineSettings::from_config(config),
+            ai: AiSettings::default(),
+        }
+    }
+}
+
 impl AppState {
-    /// Prepares the data dir and opens the database, with the standard job types and the
-    /// real clock. Blocking: call it off the async threads.
+    /// Prepares the data dir and opens the database with the standard parts. Blocking: call it
+    /// off the async threads.
     pub fn open(config: Config) -> Result<Self, StartError> {
-        let settings = EngineSettings::from_config(&config);
-        Self::open_with(
-            config,
-            Registry::standard(),
-            Arc::new(SystemClock),
-            settings,
-        )
+        let parts = Parts::standard(&config);
+        Self::open_with(config, parts)
     }
 
-    /// As `open`, with the job types, clock and engine limits given (for tests and benchmarks).
-    pub fn open_with(
-        config: Config,
-        registry: Registry,
-        clock: SharedClock,
-        settings: EngineSettings,
-    ) -> Result<Self, StartError> {
-        prepare_data_dir(&config.data_dir).map_err(|source| StartError::DataDir {
+    /// As `open`, with the parts given (for tests and benchmarks).
+    pub fn open_with(config: Config, parts: Parts) -> Result<Self, StartError> {
+        let data_dir_error = |source| StartError::DataDir {
             path: config.data_dir.clone(),
             source,
-        })?;
+        };
+        prepare_data_dir(&config.data_dir).map_err(data_dir_error)?;
         let lock = lock_data_dir(&config.data_dir)?;
+        let vault = Vault::open(&config.data_dir).map_err(StartError::Secrets)?;
         let path = config.database_path();
-        let connections = u32::try_from(settings.workers).unwrap_or(64) + 4;
+        let connections = u32::try_from(parts.engine.workers).unwrap_or(64) + 4;
         let db =
             Db::open(&path, connections).map_err(|source| StartError::Database { path, source })?;
         let http = reqwest::Client::builder()
             .user_agent(concat!("cartwise/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(std::time::Duration::from_secs(10))
             .build()?;
-        let jobs = Engine::new(db.clone(), clock, registry, settings, http);
+        let config = Arc::new(config);
+        let ai = Ai::new(db.clone(), http, vault, config.clone(), parts.ai);
+        let jobs = Engine::new(
+            db.clone(),
+            parts.clock,
+            parts.registry,
+            parts.engine,
+            ai.clone(),
+        );
         Ok(Self {
             db,
-            config: Arc::new(config),
+            config,
             jobs,
+            ai,
             _lock: Arc::new(lock),
         })
     }

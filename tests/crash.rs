@@ -34,9 +34,13 @@ fn child_server() {
         let mut settings = test_settings();
         settings.grace = Duration::from_millis(300);
         let registry = Registry::new().with(Sleep);
-        let state =
-            cartwise::AppState::open_with(config, registry, Arc::new(SystemClock), settings)
-                .unwrap();
+        let parts = cartwise::app::Parts {
+            registry,
+            clock: Arc::new(SystemClock),
+            engine: settings,
+            ai: cartwise::ai::AiSettings::default(),
+        };
+        let state = cartwise::AppState::open_with(config, parts).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         cartwise::serve(state, listener, cartwise::shutdown_signal())
             .await

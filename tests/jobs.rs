@@ -98,7 +98,7 @@ impl JobType for Scripted {
 }
 
 /// Sends a request to the URL in its input and waits for an answer that never comes.
-struct SlowHttp;
+struct SlowHttp(reqwest::Client);
 
 impl JobType for SlowHttp {
     fn name(&self) -> &'static str {
@@ -111,7 +111,7 @@ impl JobType for SlowHttp {
         Box::pin(async move {
             let url = ctx.input["url"].as_str().unwrap().to_string();
             ctx.step(10, "Asking the slow server").await;
-            let response = ctx.http.get(url).send().await;
+            let response = self.0.get(url).send().await;
             Err(JobError::permanent(format!(
                 "unexpected answer: {response:?}"
             )))
@@ -191,7 +191,7 @@ fn registry(probe: &Arc<Probe>) -> Registry {
     Registry::new()
         .with(Noop(probe.clone()))
         .with(Scripted(probe.clone()))
-        .with(SlowHttp)
+        .with(SlowHttp(reqwest::Client::new()))
         .with(Gated(probe.clone()))
         .with(WriteNote(probe.clone()))
         .with(Sleep)

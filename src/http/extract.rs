@@ -106,6 +106,11 @@ impl Params {
         self.0.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
     }
 
+    /// Trimmed, non-empty text, or `None`.
+    pub fn text(&self, name: &str) -> Option<&str> {
+        self.present(name)
+    }
+
     /// A whole number within `range`, or `default` when absent.
     pub fn int(
         &self,

@@ -21,6 +21,7 @@ use tokio_util::task::TaskTracker;
 
 use super::view::{self, JobView};
 use super::{JobError, JobRequest, Level, Outcome, Registry};
+use crate::ai::Ai;
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::db::jobs::{self as store, CancelOutcome, Claimed, DeleteOutcome, Finish, NewJob};
@@ -134,7 +135,7 @@ struct Inner {
     clock: SharedClock,
     registry: Registry,
     settings: EngineSettings,
-    http: reqwest::Client,
+    ai: Ai,
     wake: Notify,
     running: Mutex<HashMap<i64, Running>>,
     stop_claiming: CancellationToken,
@@ -188,7 +189,7 @@ impl Engine {
         clock: SharedClock,
         registry: Registry,
         settings: EngineSettings,
-        http: reqwest::Client,
+        ai: Ai,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -196,7 +197,7 @@ impl Engine {
                 clock,
                 registry,
                 settings,
-                http,
+                ai,
                 wake: Notify::new(),
                 running: Mutex::new(HashMap::new()),
                 stop_claiming: CancellationToken::new(),
@@ -349,7 +350,7 @@ impl Engine {
                     related_list_id: job.related_list_id,
                     token: token.clone(),
                     db: self.inner.db.clone(),
-                    http: self.inner.http.clone(),
+                    ai: self.inner.ai.clone(),
                     engine: self.clone(),
                 };
                 self.attempt(kind.run(ctx), &token).await
@@ -728,7 +729,8 @@ pub struct JobContext {
     /// Cancelled when the user cancels the job or the server stops.
     pub token: CancellationToken,
     pub db: Db,
-    pub http: reqwest::Client,
+    /// AI providers and price search; every call is logged under this job.
+    pub ai: Ai,
     engine: Engine,
 }
 

@@ -59,7 +59,13 @@ impl Server {
         let temp = tempfile::tempdir().unwrap();
         let data_dir = temp.path().join("data");
         let config = cartwise::Config::with_data_dir(&data_dir);
-        let state = cartwise::AppState::open_with(config, registry, clock, settings).unwrap();
+        let parts = cartwise::app::Parts {
+            registry,
+            clock,
+            engine: settings,
+            ai: cartwise::ai::AiSettings::default(),
+        };
+        let state = cartwise::AppState::open_with(config, parts).unwrap();
         let mut server = Server::serve(state, &data_dir).await;
         server._temp = Some(temp);
         server

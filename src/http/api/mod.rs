@@ -3,6 +3,9 @@
 mod items;
 mod jobs;
 mod lists;
+mod logs;
+mod providers;
+mod settings;
 
 use axum::Router;
 use axum::extract::OriginalUri;
@@ -16,6 +19,9 @@ pub fn router() -> Router<AppState> {
         .merge(lists::router())
         .merge(items::router())
         .merge(jobs::router())
+        .merge(logs::router())
+        .merge(providers::router())
+        .merge(settings::router())
         .fallback(unknown)
         .method_not_allowed_fallback(wrong_method)
 }
