@@ -2,6 +2,7 @@
 //! a temporary data dir, and the real binary started as a child process.
 #![allow(dead_code, clippy::unwrap_used, clippy::panic)]
 
+pub mod fake;
 pub mod slow_server;
 
 use std::io::{BufRead, BufReader};
@@ -24,6 +25,7 @@ pub struct Server {
     pub data_dir: PathBuf,
     pub engine: Engine,
     pub db: cartwise::db::Db,
+    pub ai: cartwise::ai::Ai,
     client: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<Result<(), cartwise::StartError>>,
@@ -56,15 +58,24 @@ impl Server {
         settings: EngineSettings,
         clock: SharedClock,
     ) -> Server {
-        let temp = tempfile::tempdir().unwrap();
-        let data_dir = temp.path().join("data");
-        let config = cartwise::Config::with_data_dir(&data_dir);
         let parts = cartwise::app::Parts {
             registry,
             clock,
             engine: settings,
             ai: cartwise::ai::AiSettings::default(),
         };
+        Server::with_parts(|_| {}, parts).await
+    }
+
+    /// A server over a new data dir, with its config changed by `configure`.
+    pub async fn with_parts(
+        configure: impl FnOnce(&mut cartwise::Config),
+        parts: cartwise::app::Parts,
+    ) -> Server {
+        let temp = tempfile::tempdir().unwrap();
+        let data_dir = temp.path().join("data");
+        let mut config = cartwise::Config::with_data_dir(&data_dir);
+        configure(&mut config);
         let state = cartwise::AppState::open_with(config, parts).unwrap();
         let mut server = Server::serve(state, &data_dir).await;
         server._temp = Some(temp);
@@ -77,6 +88,7 @@ impl Server {
         let (stop, stopped) = oneshot::channel::<()>();
         let engine = state.jobs.clone();
         let db = state.db.clone();
+        let ai = state.ai.clone();
         let task = tokio::spawn(cartwise::serve(state, listener, async {
             let _ = stopped.await;
         }));
@@ -85,6 +97,7 @@ impl Server {
             data_dir: data_dir.to_path_buf(),
             engine,
             db,
+            ai,
             client: reqwest::Client::new(),
             stop: Some(stop),
             task,
@@ -172,6 +185,39 @@ impl JobType for Sleep {
             tokio::time::sleep(Duration::from_millis(ms)).await;
             Ok(Outcome::output(serde_json::json!({"slept_ms": ms})))
         })
+    }
+}
+
+/// Captures the tracing output of this test process (everything at debug level and above),
+/// once per process; returns the shared buffer.
+pub fn capture_tracing() -> Arc<std::sync::Mutex<String>> {
+    static BUFFER: std::sync::OnceLock<Arc<std::sync::Mutex<String>>> = std::sync::OnceLock::new();
+    BUFFER
+        .get_or_init(|| {
+            let buffer = Arc::new(std::sync::Mutex::new(String::new()));
+            let sink = buffer.clone();
+            let _ = tracing_subscriber::fmt()
+                .with_max_level(tracing::Level::DEBUG)
+                .with_ansi(false)
+                .with_writer(move || Capture(sink.clone()))
+                .try_init();
+            buffer
+        })
+        .clone()
+}
+
+struct Capture(Arc<std::sync::Mutex<String>>);
+
+impl std::io::Write for Capture {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap()
+            .push_str(&String::from_utf8_lossy(bytes));
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
