@@ -3,7 +3,6 @@
 
 use serde_json::{Value, json};
 
-use super::openai::exchange;
 use super::wire::{self, Reply};
 use super::{AiRequest, Answer, ExchangeFuture, Provider, ProviderConfig, Usage};
 
@@ -64,11 +63,7 @@ impl Provider for Gemini {
     }
 
     fn secrets(&self) -> Vec<String> {
-        self.config
-            .api_key
-            .iter()
-            .map(|k| k.expose().to_string())
-            .collect()
+        self.config.secrets()
     }
 
     fn complete<'a>(
@@ -87,21 +82,18 @@ impl Provider for Gemini {
             if let Some(key) = &self.config.api_key {
                 call = call.header("x-goog-api-key", key.expose());
             }
-            let reply = match wire::send(call, self.kind(), self.config.timeout, &secrets).await {
-                Ok(reply) => reply,
-                Err(e) => return exchange(body, None, Err(e)),
-            };
-            let result = if reply.ok() {
-                self.read(&reply)
-            } else {
-                Err(wire::classify(
-                    self.kind(),
-                    &reply,
-                    request.image.is_some(),
-                    &secrets,
-                ))
-            };
-            exchange(body, Some(reply), result)
+            let had_image = request.image.is_some();
+            let timeout = self.config.timeout;
+            wire::exchange(
+                self.kind(),
+                call,
+                body,
+                timeout,
+                &secrets,
+                had_image,
+                |reply| self.read(reply),
+            )
+            .await
         })
     }
 }

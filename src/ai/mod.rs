@@ -140,6 +140,16 @@ pub struct ProviderConfig {
     pub timeout: Duration,
 }
 
+impl ProviderConfig {
+    /// The values a provider must keep out of everything it stores or logs.
+    pub fn secrets(&self) -> Vec<String> {
+        self.api_key
+            .iter()
+            .map(|k| k.expose().to_string())
+            .collect()
+    }
+}
+
 /// The default base URL of each kind, as the vendors' SDKs use.
 pub fn default_base_url(kind: &str) -> Option<&'static str> {
     match kind {

@@ -6,7 +6,7 @@
 use serde_json::{Value, json};
 
 use super::wire::{self, Reply};
-use super::{AiRequest, Answer, Exchange, ExchangeFuture, Provider, ProviderConfig, Usage};
+use super::{AiRequest, Answer, ExchangeFuture, Provider, ProviderConfig, Usage};
 
 pub struct OpenAi {
     config: ProviderConfig,
@@ -113,11 +113,7 @@ impl Provider for OpenAi {
     }
 
     fn secrets(&self) -> Vec<String> {
-        self.config
-            .api_key
-            .iter()
-            .map(|k| k.expose().to_string())
-            .collect()
+        self.config.secrets()
     }
 
     fn complete<'a>(
@@ -142,7 +138,7 @@ impl Provider for OpenAi {
                 let reply = match wire::send(call, self.kind(), self.config.timeout, &secrets).await
                 {
                     Ok(reply) => reply,
-                    Err(e) => return exchange(body, None, Err(e)),
+                    Err(e) => return wire::finish(body, None, Err(e)),
                 };
                 if !reply.ok() && rejects_json_mode(&reply) && mode != JsonMode::Prompt {
                     tracing::info!(?mode, "the server rejected this JSON mode; trying the next");
@@ -163,22 +159,8 @@ impl Provider for OpenAi {
                         &secrets,
                     ))
                 };
-                return exchange(body, Some(reply), result);
+                return wire::finish(body, Some(reply), result);
             }
         })
-    }
-}
-
-/// An exchange from its parts.
-pub(super) fn exchange(
-    request: Value,
-    reply: Option<Reply>,
-    result: Result<Answer, super::Error>,
-) -> Exchange {
-    Exchange {
-        request,
-        http_status: reply.as_ref().map(|r| r.status),
-        response: reply.map(|r| r.body),
-        result,
     }
 }

@@ -6,8 +6,8 @@ use std::time::Duration;
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 
-use super::Error;
 use super::payload::redact;
+use super::{Answer, Error, Exchange};
 
 /// An HTTP answer, its body parsed as JSON when it is JSON.
 pub struct Reply {
@@ -153,4 +153,38 @@ pub fn answer_json(provider: &str, status: u16, text: &str) -> Result<Value, Err
             ),
         )
     })
+}
+
+/// Sends one provider request and turns the answer into an exchange for the log: `read`
+/// reads a successful answer; an unsuccessful one is classified.
+pub async fn exchange(
+    provider: &'static str,
+    call: reqwest::RequestBuilder,
+    body: Value,
+    timeout: Duration,
+    secrets: &[String],
+    had_image: bool,
+    read: impl FnOnce(&Reply) -> Result<Answer, Error>,
+) -> Exchange {
+    match send(call, provider, timeout, secrets).await {
+        Err(e) => finish(body, None, Err(e)),
+        Ok(reply) => {
+            let result = if reply.ok() {
+                read(&reply)
+            } else {
+                Err(classify(provider, &reply, had_image, secrets))
+            };
+            finish(body, Some(reply), result)
+        }
+    }
+}
+
+/// An exchange from its parts.
+pub fn finish(request: Value, reply: Option<Reply>, result: Result<Answer, Error>) -> Exchange {
+    Exchange {
+        request,
+        http_status: reply.as_ref().map(|r| r.status),
+        response: reply.map(|r| r.body),
+        result,
+    }
 }

@@ -460,20 +460,16 @@ pub fn list(conn: &Connection, filter: &Filter) -> Result<(Vec<JobRow>, i64), Er
     } else {
         format!(" WHERE {}", clauses.join(" AND "))
     };
-    let total: i64 = conn.query_row(
-        &format!("SELECT count(*) FROM ai_jobs j{condition}"),
-        rusqlite::params_from_iter(values.iter()),
-        |r| r.get(0),
-    )?;
-    values.push(Sql::Integer(filter.per_page));
-    values.push(Sql::Integer((filter.page - 1) * filter.per_page));
-    let mut stmt = conn.prepare(&format!(
-        "{SELECT}{condition} ORDER BY j.id DESC LIMIT ? OFFSET ?"
-    ))?;
-    let jobs = stmt
-        .query_map(rusqlite::params_from_iter(values.iter()), from_row)?
-        .collect::<Result<_, _>>()?;
-    Ok((jobs, total))
+    super::page(
+        conn,
+        SELECT,
+        "ai_jobs j",
+        &condition,
+        values,
+        "j.id DESC",
+        (filter.page, filter.per_page),
+        from_row,
+    )
 }
 
 /// Active jobs, and jobs that finished at or after `since` (so that a watcher sees them end).

@@ -172,21 +172,17 @@ fn condition(filter: &Filter) -> (String, Vec<Sql>) {
 
 /// A page of log rows, newest first, and how many match.
 pub fn list(conn: &Connection, filter: &Filter) -> Result<(Vec<LogSummary>, i64), Error> {
-    let (condition, mut values) = condition(filter);
-    let total: i64 = conn.query_row(
-        &format!("SELECT count(*) FROM ai_request_logs{condition}"),
-        rusqlite::params_from_iter(values.iter()),
-        |r| r.get(0),
-    )?;
-    values.push(Sql::Integer(filter.per_page));
-    values.push(Sql::Integer((filter.page - 1) * filter.per_page));
-    let mut stmt = conn.prepare(&format!(
-        "SELECT {SUMMARY} FROM ai_request_logs{condition} ORDER BY id DESC LIMIT ? OFFSET ?"
-    ))?;
-    let logs = stmt
-        .query_map(rusqlite::params_from_iter(values.iter()), summary)?
-        .collect::<Result<_, _>>()?;
-    Ok((logs, total))
+    let (condition, values) = condition(filter);
+    super::page(
+        conn,
+        &format!("SELECT {SUMMARY} FROM ai_request_logs"),
+        "ai_request_logs",
+        &condition,
+        values,
+        "id DESC",
+        (filter.page, filter.per_page),
+        summary,
+    )
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<Option<LogDetail>, Error> {

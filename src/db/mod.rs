@@ -198,6 +198,35 @@ pub fn update(
     Ok(conn.execute(&sql, rusqlite::params_from_iter(values))? == 1)
 }
 
+/// One page of rows from `select` (which ends with its FROM clause) and the number of all rows
+/// that match `condition`; `values` fill the condition's placeholders.
+#[allow(clippy::too_many_arguments)]
+pub fn page<T>(
+    conn: &Connection,
+    select: &str,
+    from: &str,
+    condition: &str,
+    mut values: Vec<rusqlite::types::Value>,
+    order: &str,
+    (page, per_page): (i64, i64),
+    map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> Result<(Vec<T>, i64), Error> {
+    let total: i64 = conn.query_row(
+        &format!("SELECT count(*) FROM {from}{condition}"),
+        rusqlite::params_from_iter(values.iter()),
+        |r| r.get(0),
+    )?;
+    values.push(rusqlite::types::Value::Integer(per_page));
+    values.push(rusqlite::types::Value::Integer((page - 1) * per_page));
+    let mut stmt = conn.prepare(&format!(
+        "{select}{condition} ORDER BY {order} LIMIT ? OFFSET ?"
+    ))?;
+    let rows = stmt
+        .query_map(rusqlite::params_from_iter(values.iter()), map)?
+        .collect::<Result<_, _>>()?;
+    Ok((rows, total))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

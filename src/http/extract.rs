@@ -140,6 +140,14 @@ impl Params {
         }
     }
 
+    /// `page` (from 1) and `per_page` (1 to 100, default 20).
+    pub fn page(&self) -> Result<(i64, i64), ApiError> {
+        Ok((
+            self.int("page", 1, 1..=1_000_000)?,
+            self.int("per_page", 20, 1..=100)?,
+        ))
+    }
+
     /// One of `allowed`, or `None` when absent.
     pub fn choice(&self, name: &str, allowed: &[&str]) -> Result<Option<String>, ApiError> {
         let Some(raw) = self.present(name) else {

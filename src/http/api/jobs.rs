@@ -31,23 +31,18 @@ async fn list(State(jobs): State<Engine>, params: Params) -> Result<JsonOut<Valu
     let mut statuses = STATUSES.to_vec();
     statuses.extend(["active", "finished"]);
     let names = jobs.registry().names();
+    let (page, per_page) = params.page()?;
     let filter = Filter {
         status: params.choice("status", &statuses)?,
         job_type: params.choice("type", &names)?,
         related_item_id: params.optional_int("related_item_id", 1..=i64::MAX)?,
-        page: params.int("page", 1, 1..=1_000_000)?,
-        per_page: params.int("per_page", 20, 1..=100)?,
+        page,
+        per_page,
     };
-    let (page, per_page) = (filter.page, filter.per_page);
     let (rows, total) = jobs.list(filter).await?;
     Ok(JsonOut(json!({
         "jobs": rows,
-        "pagination": {
-            "current_page": page,
-            "last_page": ((total + per_page - 1) / per_page).max(1),
-            "per_page": per_page,
-            "total": total,
-        }
+        "pagination": super::pagination(page, per_page, total),
     })))
 }
 

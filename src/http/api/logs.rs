@@ -43,6 +43,7 @@ fn bound(params: &Params, name: &str, end_of_day: bool) -> Result<Option<String>
 }
 
 async fn list(State(db): State<Db>, params: Params) -> Result<JsonOut<Value>, ApiError> {
+    let (page, per_page) = params.page()?;
     let filter = Filter {
         provider: params.text("provider").map(str::to_string),
         status: params.choice("status", STATUSES)?,
@@ -50,19 +51,13 @@ async fn list(State(db): State<Db>, params: Params) -> Result<JsonOut<Value>, Ap
         ai_job_id: params.optional_int("ai_job_id", 1..=i64::MAX)?,
         from: bound(&params, "from", false)?,
         to: bound(&params, "to", true)?,
-        page: params.int("page", 1, 1..=1_000_000)?,
-        per_page: params.int("per_page", 20, 1..=100)?,
+        page,
+        per_page,
     };
-    let (page, per_page) = (filter.page, filter.per_page);
     let (rows, total) = db.call(move |c| logs::list(c, &filter)).await?;
     Ok(JsonOut(json!({
         "logs": rows,
-        "pagination": {
-            "current_page": page,
-            "last_page": ((total + per_page - 1) / per_page).max(1),
-            "per_page": per_page,
-            "total": total,
-        }
+        "pagination": super::pagination(page, per_page, total),
     })))
 }
 

@@ -33,3 +33,13 @@ async fn unknown(OriginalUri(uri): OriginalUri) -> ApiError {
 async fn wrong_method(method: Method, OriginalUri(uri): OriginalUri) -> ApiError {
     ApiError::MethodNotAllowed(format!("{} does not accept {method}.", uri.path()))
 }
+
+/// The `pagination` object of a paged answer.
+pub(crate) fn pagination(page: i64, per_page: i64, total: i64) -> serde_json::Value {
+    serde_json::json!({
+        "current_page": page,
+        "last_page": ((total + per_page - 1) / per_page).max(1),
+        "per_page": per_page,
+        "total": total,
+    })
+}
