@@ -13,6 +13,7 @@ use crate::config::{Config, ConfigError};
 use crate::db::{self, Db};
 use crate::jobs::{Engine, EngineSettings, Registry};
 use crate::secrets::Vault;
+use crate::uploads::Uploads;
 
 /// Lock file that keeps a second server off the same data dir.
 const LOCK_FILE: &str = "cartwise.lock";
@@ -24,6 +25,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub jobs: Engine,
     pub ai: Ai,
+    pub uploads: Uploads,
     /// Held (locked) for as long as any clone of the state lives.
     _lock: Arc<std::fs::File>,
 }
@@ -120,18 +122,21 @@ impl AppState {
             .build()?;
         let config = Arc::new(config);
         let ai = Ai::new(db.clone(), http, vault, config.clone(), parts.ai);
+        let uploads = Uploads::new(&config.data_dir);
         let jobs = Engine::new(
             db.clone(),
             parts.clock,
             parts.registry,
             parts.engine,
             ai.clone(),
+            uploads.clone(),
         );
         Ok(Self {
             db,
             config,
             jobs,
             ai,
+            uploads,
             _lock: Arc::new(lock),
         })
     }

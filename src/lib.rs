@@ -15,6 +15,7 @@ pub mod http;
 pub mod input;
 pub mod jobs;
 pub mod secrets;
+pub mod uploads;
 
 use std::future::Future;
 

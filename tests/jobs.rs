@@ -169,20 +169,23 @@ impl JobType for WriteNote {
             self.0.leave();
             let note = ctx.input["note"].as_str().unwrap_or_default().to_string();
             let item = ctx.related_item_id;
-            Ok(Outcome::with_apply(json!({"note": note}), move |tx| {
-                let item = item.ok_or_else(|| {
-                    JobError::permanent("The item was deleted while this job ran.")
-                })?;
-                let changed = tx
-                    .execute("UPDATE items SET notes = ?1 WHERE id = ?2", (&note, item))
-                    .map_err(|e| JobError::transient(e.to_string()))?;
-                if changed == 0 {
-                    return Err(JobError::permanent(
-                        "The item was deleted while this job ran.",
-                    ));
-                }
-                Ok(())
-            }))
+            Ok(Outcome::with_apply(
+                json!({"note": note}),
+                move |tx, output| {
+                    let item = item.ok_or_else(|| {
+                        JobError::permanent("The item was deleted while this job ran.")
+                    })?;
+                    let changed = tx
+                        .execute("UPDATE items SET notes = ?1 WHERE id = ?2", (&note, item))
+                        .map_err(|e| JobError::transient(e.to_string()))?;
+                    if changed == 0 {
+                        return Err(JobError::permanent(
+                            "The item was deleted while this job ran.",
+                        ));
+                    }
+                    Ok(output)
+                },
+            ))
         })
     }
 }
@@ -996,6 +999,20 @@ async fn the_standard_job_types_check_input_and_say_when_no_provider_is_set() {
     .await;
     assert_eq!(created["type_label"], "Price search");
     assert_eq!(created["input_summary"], "oat milk 1l");
+    let failed = wait_status(&server, id(&created), "failed").await;
+    assert_eq!(
+        failed["job"]["error_message"],
+        "Price search is not set up: add a SerpApi key in Settings"
+    );
+    assert_eq!(
+        failed["job"]["attempts"], 1,
+        "missing settings are not retried"
+    );
+    let created = create(
+        &server,
+        json!({"type": "smart_fill", "input_data": {"product_name": "oat milk"}}),
+    )
+    .await;
     let failed = wait_status(&server, id(&created), "failed").await;
     assert_eq!(
         failed["job"]["error_message"],

@@ -289,11 +289,12 @@ pub fn record_price(
                 highest_price = max(coalesce(highest_price, ?2), ?2),
                 current_retailer = coalesce(?3, current_retailer),
                 in_stock = coalesce(?4, in_stock),
+                product_url = coalesce(product_url, ?5),
                 last_checked_at = {NOW},
                 updated_at = {NOW}
              WHERE id = ?1"
         ),
-        params![item_id, seen.price, seen.retailer, seen.in_stock],
+        params![item_id, seen.price, seen.retailer, seen.in_stock, seen.url],
     )?;
     conn.execute(
         "INSERT INTO price_history (item_id, price, retailer, url, in_stock, source)
@@ -307,6 +308,59 @@ pub fn record_price(
             source.as_str()
         ],
     )?;
+    Ok(())
+}
+
+/// A retailer's offer for an item, as a price search found it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewOffer {
+    pub retailer: String,
+    pub title: Option<String>,
+    pub price: f64,
+    pub url: Option<String>,
+    pub image_url: Option<String>,
+    pub in_stock: Option<bool>,
+    pub rating: Option<f64>,
+    pub reviews: Option<i64>,
+}
+
+/// The key offers are kept under: the retailer's name in lower case, letters and digits only,
+/// so "Best Buy" and "BestBuy.com" are one retailer.
+pub fn retailer_key(name: &str) -> String {
+    let key: String = name
+        .to_lowercase()
+        .trim_end_matches(".com")
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect();
+    key
+}
+
+/// Adds or updates one offer per retailer.
+pub fn upsert_offers(conn: &Connection, item_id: i64, offers: &[NewOffer]) -> Result<(), Error> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "INSERT INTO item_offers (item_id, retailer, retailer_key, title, price, url, image_url,
+                                  in_stock, rating, reviews)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+         ON CONFLICT (item_id, retailer_key) DO UPDATE SET
+            retailer = excluded.retailer, title = excluded.title, price = excluded.price,
+            url = excluded.url, image_url = excluded.image_url, in_stock = excluded.in_stock,
+            rating = excluded.rating, reviews = excluded.reviews, updated_at = {NOW}"
+    ))?;
+    for offer in offers {
+        stmt.execute(params![
+            item_id,
+            offer.retailer,
+            retailer_key(&offer.retailer),
+            offer.title,
+            offer.price,
+            offer.url,
+            offer.image_url,
+            offer.in_stock,
+            offer.rating,
+            offer.reviews
+        ])?;
+    }
     Ok(())
 }
 

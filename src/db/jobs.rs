@@ -333,6 +333,14 @@ pub fn finish(
     Ok(changed)
 }
 
+/// Whether job `id` is still running attempt `attempt` (not cancelled, not recovered).
+pub fn is_claimed(conn: &Connection, id: i64, attempt: i64) -> Result<bool, Error> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT 1 FROM ai_jobs WHERE id = ?1 AND status = 'processing' AND attempts = ?2",
+    )?;
+    Ok(stmt.exists(params![id, attempt])?)
+}
+
 /// Stores the latest progress of a running attempt.
 pub fn save_progress(
     conn: &Connection,

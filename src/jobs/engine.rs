@@ -26,6 +26,7 @@ use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::db::jobs::{self as store, CancelOutcome, Claimed, DeleteOutcome, Finish, NewJob};
 use crate::db::{self, Db};
+use crate::uploads::Uploads;
 
 /// Engine limits; `from_config` gives the server's, tests set their own.
 #[derive(Debug, Clone)]
@@ -136,6 +137,7 @@ struct Inner {
     registry: Registry,
     settings: EngineSettings,
     ai: Ai,
+    uploads: Uploads,
     wake: Notify,
     running: Mutex<HashMap<i64, Running>>,
     stop_claiming: CancellationToken,
@@ -190,6 +192,7 @@ impl Engine {
         registry: Registry,
         settings: EngineSettings,
         ai: Ai,
+        uploads: Uploads,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -198,6 +201,7 @@ impl Engine {
                 registry,
                 settings,
                 ai,
+                uploads,
                 wake: Notify::new(),
                 running: Mutex::new(HashMap::new()),
                 stop_claiming: CancellationToken::new(),
@@ -351,6 +355,7 @@ impl Engine {
                     token: token.clone(),
                     db: self.inner.db.clone(),
                     ai: self.inner.ai.clone(),
+                    uploads: self.inner.uploads.clone(),
                     engine: self.clone(),
                 };
                 self.attempt(kind.run(ctx), &token).await
@@ -406,11 +411,13 @@ impl Engine {
                     .db
                     .write(move |tx| {
                         let now = inner.clock.stamp();
-                        let how = Finish::Completed { output };
-                        if store::finish(tx, id, attempt, &how, &now)?
-                            && let Some(apply) = apply
-                        {
-                            apply(tx).map_err(Settle::Job)?;
+                        // Nothing is written for an attempt that is no longer the claimed one.
+                        if store::is_claimed(tx, id, attempt)? {
+                            let output = match apply {
+                                Some(apply) => apply(tx, output).map_err(Settle::Job)?,
+                                None => output,
+                            };
+                            store::finish(tx, id, attempt, &Finish::Completed { output }, &now)?;
                         }
                         Ok(claim_next(&inner, tx, &now, chain)?)
                     })
@@ -731,6 +738,8 @@ pub struct JobContext {
     pub db: Db,
     /// AI providers and price search; every call is logged under this job.
     pub ai: Ai,
+    /// Uploaded photos.
+    pub uploads: Uploads,
     engine: Engine,
 }
 

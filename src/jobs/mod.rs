@@ -7,7 +7,12 @@
 //! completed. A cancelled, timed-out or superseded attempt therefore changes nothing.
 
 mod engine;
-mod types;
+mod identify;
+mod offers;
+mod price_refresh;
+mod price_search;
+mod smart_fill;
+mod standard;
 mod view;
 
 use std::collections::BTreeMap;
@@ -27,8 +32,10 @@ pub use view::JobView;
 /// What a job's `run` returns.
 pub type JobFuture = Pin<Box<dyn Future<Output = Result<Outcome, JobError>> + Send>>;
 
-/// The database writes of a successful attempt, run in the completing transaction.
-pub type Apply = Box<dyn FnOnce(&rusqlite::Transaction<'_>) -> Result<(), JobError> + Send>;
+/// The database writes of a successful attempt, run in the completing transaction. It gets the
+/// attempt's output and returns the output to store (which may say what the writes changed).
+pub type Apply =
+    Box<dyn FnOnce(&rusqlite::Transaction<'_>, Value) -> Result<Value, JobError> + Send>;
 
 /// What a new job asks for, as checked by its type before it is queued.
 #[derive(Debug, Clone, Copy)]
@@ -88,7 +95,9 @@ impl Outcome {
 
     pub fn with_apply(
         output: Value,
-        apply: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<(), JobError> + Send + 'static,
+        apply: impl FnOnce(&rusqlite::Transaction<'_>, Value) -> Result<Value, JobError>
+        + Send
+        + 'static,
     ) -> Self {
         Self {
             output,
@@ -157,7 +166,7 @@ impl Registry {
 
     /// The four job types of cartwise.
     pub fn standard() -> Self {
-        types::register(Self::new())
+        standard::register(Self::new())
     }
 
     pub fn with(mut self, job_type: impl JobType) -> Self {

@@ -6,6 +6,7 @@ mod lists;
 mod logs;
 mod providers;
 mod settings;
+mod uploads;
 
 use axum::Router;
 use axum::extract::OriginalUri;
@@ -22,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .merge(logs::router())
         .merge(providers::router())
         .merge(settings::router())
+        .merge(uploads::router())
         .fallback(unknown)
         .method_not_allowed_fallback(wrong_method)
 }
