@@ -11,6 +11,7 @@ use crate::ai::{Ai, AiSettings};
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::{Config, ConfigError};
 use crate::db::{self, Db};
+use crate::jobs::schedule::Schedule;
 use crate::jobs::{Engine, EngineSettings, Registry};
 use crate::secrets::Vault;
 use crate::uploads::Uploads;
@@ -26,6 +27,7 @@ pub struct AppState {
     pub jobs: Engine,
     pub ai: Ai,
     pub uploads: Uploads,
+    pub schedule: Schedule,
     /// Held (locked) for as long as any clone of the state lives.
     _lock: Arc<std::fs::File>,
 }
@@ -137,6 +139,7 @@ impl AppState {
             jobs,
             ai,
             uploads,
+            schedule: Schedule::default(),
             _lock: Arc::new(lock),
         })
     }

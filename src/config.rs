@@ -87,6 +87,8 @@ pub struct Config {
     pub serpapi: SerpApiSettings,
     pub log_retention_days: u32,
     pub job_retention_days: u32,
+    /// The machine's offset from UTC, for the daily price refresh's local time.
+    pub utc_offset: time::UtcOffset,
 }
 
 const PROVIDER_KINDS: [&str; 4] = ["openai", "anthropic", "gemini", "ollama"];
@@ -112,6 +114,7 @@ impl Config {
             },
             log_retention_days: 30,
             job_retention_days: 30,
+            utc_offset: time::UtcOffset::UTC,
         }
     }
 
@@ -160,6 +163,7 @@ impl Config {
             },
             log_retention_days: options.log_retention_days,
             job_retention_days: options.job_retention_days,
+            utc_offset: time::UtcOffset::UTC,
         };
         config.check_access()?;
         Ok(config)

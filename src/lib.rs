@@ -59,6 +59,14 @@ pub async fn serve(
         state.config.jobs.workers,
     );
     let stop = CancellationToken::new();
+    let daily = jobs::schedule::load(&state.db).await;
+    tokio::spawn(state.schedule.clone().run(
+        jobs.clone(),
+        state.db.clone(),
+        state.config.utc_offset,
+        stop.clone(),
+        daily,
+    ));
     let trigger = stop.clone();
     tokio::spawn(async move {
         shutdown.await;

@@ -19,6 +19,8 @@ fn main() -> ExitCode {
         .with_ansi(std::io::stderr().is_terminal())
         .init();
 
+    // The local offset can be read safely only while the process has one thread.
+    let offset = time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -29,7 +31,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(dispatch(cli)) {
+    match runtime.block_on(dispatch(cli, offset)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("cartwise: {message}");
@@ -38,11 +40,12 @@ fn main() -> ExitCode {
     }
 }
 
-async fn dispatch(cli: Cli) -> Result<(), String> {
+async fn dispatch(cli: Cli, offset: time::UtcOffset) -> Result<(), String> {
     let env = |name: &str| std::env::var(name).ok();
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
-            let config = Config::from_options(&cli.options, env).map_err(|e| e.to_string())?;
+            let mut config = Config::from_options(&cli.options, env).map_err(|e| e.to_string())?;
+            config.utc_offset = offset;
             let listener = tokio::net::TcpListener::bind(config.bind)
                 .await
                 .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;

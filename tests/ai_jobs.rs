@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use cartwise::ai::AiSettings;
-use cartwise::clock::SystemClock;
+use cartwise::clock::{Clock, SystemClock};
 use cartwise::jobs::Registry;
 use common::fake::{Fake, Reply};
 use common::{Server, eventually, test_settings};
@@ -766,5 +766,131 @@ async fn uploads_are_recognised_by_their_bytes() {
         .send(Method::POST, "/api/ai-jobs", Some(json!({"type": "product_identification", "input_data": {"image_id": "../secret.key"}})))
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daily_refresh_queues_spread_out_refreshes_for_open_items() {
+    let clock = Arc::new(cartwise::clock::ManualClock::new());
+    let mut engine = test_settings();
+    engine.workers = 0;
+    let parts = cartwise::app::Parts {
+        registry: Registry::standard(),
+        clock: clock.clone(),
+        engine,
+        ai: AiSettings::default(),
+    };
+    let server = Server::with_parts(
+        |c| c.utc_offset = time::UtcOffset::from_hms(2, 0, 0).unwrap(),
+        parts,
+    )
+    .await;
+    let (_, settings) = server.get("/api/settings").await;
+    assert_eq!(
+        settings["daily_refresh"],
+        json!({"enabled": false, "time": "06:00", "next_run_at": null})
+    );
+    for bad in [
+        json!({"enabled": true, "time": "25:00"}),
+        json!({"enabled": "yes", "time": "06:00"}),
+        json!("daily"),
+    ] {
+        let (status, body) = server
+            .send(
+                Method::PUT,
+                "/api/settings",
+                Some(json!({"daily_refresh": bad})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    }
+    let (status, settings) = server
+        .send(
+            Method::PUT,
+            "/api/settings",
+            Some(json!({"daily_refresh": {"enabled": true, "time": "06:30"}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let next = settings["daily_refresh"]["next_run_at"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        next.ends_with("T04:30:00.000Z"),
+        "06:30 at UTC+2 is 04:30 UTC: {next}"
+    );
+
+    let list = |name: &str, active: bool| {
+        let server = &server;
+        let name = name.to_string();
+        async move {
+            let (_, l) = server
+                .send(
+                    Method::POST,
+                    "/api/lists",
+                    Some(json!({"name": name, "is_active": active})),
+                )
+                .await;
+            l["list"]["id"].as_i64().unwrap()
+        }
+    };
+    let open = list("Open", true).await;
+    let archived = list("Archived", false).await;
+    let add = |list: i64, body: Value| {
+        let server = &server;
+        async move {
+            let (_, i) = server
+                .send(
+                    Method::POST,
+                    &format!("/api/lists/{list}/items"),
+                    Some(body),
+                )
+                .await;
+            i["item"]["id"].as_i64().unwrap()
+        }
+    };
+    let first = add(open, json!({"product_name": "Milk"})).await;
+    add(
+        open,
+        json!({"product_name": "Bought", "is_purchased": true}),
+    )
+    .await;
+    add(archived, json!({"product_name": "Old"})).await;
+    let busy = add(open, json!({"product_name": "Busy"})).await;
+    let last = add(open, json!({"product_name": "Eggs"})).await;
+    server
+        .send(
+            Method::POST,
+            "/api/ai-jobs",
+            Some(json!({"type": "smart_fill", "related_item_id": busy})),
+        )
+        .await;
+
+    let queued = cartwise::jobs::schedule::queue_refreshes(&server.engine, &server.db)
+        .await
+        .unwrap();
+    assert_eq!(queued, 2);
+    let (_, jobs) = server.get("/api/ai-jobs?type=price_refresh").await;
+    let mut rows: Vec<(i64, String)> = jobs["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| {
+            (
+                j["related_item_id"].as_i64().unwrap(),
+                j["run_at"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    rows.sort();
+    assert_eq!(rows.iter().map(|r| r.0).collect::<Vec<_>>(), [first, last]);
+    let at = |s: &str| cartwise::clock::parse(s).unwrap();
+    assert_eq!(
+        at(&rows[1].1) - at(&rows[0].1),
+        time::Duration::seconds(30),
+        "spread out"
+    );
+    assert_eq!(rows[0].1, cartwise::clock::format(clock.now()));
     server.stop().await;
 }

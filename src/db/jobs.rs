@@ -78,6 +78,8 @@ pub struct NewJob {
     pub max_attempts: i64,
     /// Return an active job of the same type for the same item instead of adding one.
     pub dedupe_per_item: bool,
+    /// When it may start; now when `None`.
+    pub run_at: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -223,14 +225,15 @@ pub fn insert(tx: &Connection, job: &NewJob, now: &str) -> Result<(i64, bool), I
     tx.execute(
         "INSERT INTO ai_jobs (type, input_data, related_item_id, related_list_id,
                               max_attempts, status_message, run_at, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, 'Waiting for a runner', ?6, ?6, ?6)",
+         VALUES (?1, ?2, ?3, ?4, ?5, 'Waiting for a runner', coalesce(?7, ?6), ?6, ?6)",
         params![
             job.job_type,
             job.input.to_string(),
             job.related_item_id,
             list_id,
             job.max_attempts,
-            now
+            now,
+            job.run_at
         ],
     )
     .map_err(Error::from)?;

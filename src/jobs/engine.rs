@@ -470,6 +470,15 @@ impl Engine {
 
     /// Queues a job (or returns the item's active one of the same type) and wakes a runner.
     pub async fn enqueue(&self, request: CreateJob) -> Result<(JobView, bool), EnqueueError> {
+        self.enqueue_after(request, Duration::ZERO).await
+    }
+
+    /// As `enqueue`, for a job that may start only `delay` from now.
+    pub async fn enqueue_after(
+        &self,
+        request: CreateJob,
+        delay: Duration,
+    ) -> Result<(JobView, bool), EnqueueError> {
         let registry = &self.inner.registry;
         let kind = registry.get(&request.job_type).ok_or_else(|| {
             EnqueueError::UnknownType(request.job_type.clone(), registry.names().join(", "))
@@ -487,6 +496,7 @@ impl Engine {
             related_list_id: request.related_list_id,
             max_attempts: 1 + i64::from(self.inner.settings.retries),
             dedupe_per_item: kind.dedupe_per_item(),
+            run_at: (!delay.is_zero()).then(|| self.inner.clock.stamp_after(delay)),
         };
         let now = self.inner.clock.stamp();
         let (id, created) = self

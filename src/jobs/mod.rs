@@ -11,6 +11,7 @@ mod identify;
 mod offers;
 mod price_refresh;
 mod price_search;
+pub mod schedule;
 mod smart_fill;
 mod standard;
 mod view;

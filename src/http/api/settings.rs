@@ -1,4 +1,4 @@
-//! `/api/settings`: price search (SerpApi) and the model price table.
+//! `/api/settings`: price search (SerpApi), the model price table and the daily price refresh.
 
 use axum::extract::State;
 use axum::{Json as JsonOut, Router};
@@ -11,6 +11,7 @@ use crate::db::{self, settings};
 use crate::error::ApiError;
 use crate::http::extract::Json;
 use crate::input::{FieldError, Invalid};
+use crate::jobs::schedule::{self, DailyRefresh};
 use crate::secrets;
 
 const SERPAPI_KEY_TAIL: &str = "serpapi_api_key_tail";
@@ -20,16 +21,24 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn show(State(state): State<AppState>) -> Result<JsonOut<Value>, ApiError> {
-    let (tail, url, prices) = state
+    let (tail, url, prices, daily) = state
         .db
         .call(|c| {
             Ok::<_, db::Error>((
                 settings::get(c, SERPAPI_KEY_TAIL)?,
                 settings::get(c, SERPAPI_BASE_URL)?,
                 settings::get(c, MODEL_PRICES)?,
+                settings::get(c, schedule::SETTING)?,
             ))
         })
         .await?;
+    let daily = DailyRefresh::from_setting(daily.as_ref());
+    let next_run_at = schedule::parse_time(&daily.time)
+        .filter(|_| daily.enabled)
+        .map(|at| {
+            let next = schedule::next_run(state.jobs.clock().now(), state.config.utc_offset, at);
+            crate::clock::format(next)
+        });
     let env = &state.config.serpapi;
     let (source, masked) = match (&tail, &env.api_key) {
         (Some(tail), _) => (json!("settings"), tail.clone()),
@@ -50,6 +59,11 @@ async fn show(State(state): State<AppState>) -> Result<JsonOut<Value>, ApiError>
             "base_url": url.unwrap_or_else(|| json!(env.base_url)),
         },
         "model_prices": prices.unwrap_or_else(|| json!({})),
+        "daily_refresh": {
+            "enabled": daily.enabled,
+            "time": daily.time,
+            "next_run_at": next_run_at,
+        },
         "default_model_prices": defaults,
         "demo": state.config.demo,
     })))
@@ -115,6 +129,19 @@ async fn update(
                 }
                 _ => errors.push(invalid(key, "must be an object of model prices")),
             },
+            "daily_refresh" => {
+                let parsed: Option<DailyRefresh> = serde_json::from_value(value.clone()).ok();
+                match parsed {
+                    Some(daily) if schedule::parse_time(&daily.time).is_some() => {
+                        writes.push((schedule::SETTING, json!(daily)));
+                    }
+                    _ if value.is_null() => writes.push((schedule::SETTING, Value::Null)),
+                    _ => errors.push(invalid(
+                        key,
+                        "must be {\"enabled\": true or false, \"time\": \"HH:MM\"} in local time",
+                    )),
+                }
+            }
             _ => errors.push(invalid(key, "is not a setting that can be changed here")),
         }
     }
@@ -130,5 +157,6 @@ async fn update(
             Ok::<_, db::Error>(())
         })
         .await?;
+    state.schedule.changed();
     show(State(state)).await
 }
