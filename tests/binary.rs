@@ -328,3 +328,66 @@ fn a_second_server_on_the_same_data_dir_is_refused() {
         Some(0)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_real_binary_killed_mid_job_loses_no_job() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().join("data");
+    let mut server = Process::start_with(&dir, &["--demo"]);
+    let client = reqwest::Client::new();
+    let mut ids = Vec::new();
+    for n in 0..4 {
+        let job = post(
+            &client,
+            format!("{}/api/ai-jobs", server.url),
+            json!({"type": "product_identification", "input_data": {"query": format!("jar of honey {n}")}}),
+        )
+        .await;
+        ids.push(job["job"]["id"].as_i64().unwrap());
+    }
+    let url = server.url.clone();
+    common::eventually(Duration::from_secs(20), "two demo jobs running", || async {
+        let active = get(format!("{url}/api/ai-jobs?status=processing")).await;
+        active["pagination"]["total"] == 2
+    })
+    .await;
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    let conn = rusqlite::Connection::open(dir.join("cartwise.db")).unwrap();
+    let running: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM ai_jobs WHERE status = 'processing'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        running > 0,
+        "the kill left no job running; nothing was tested"
+    );
+
+    let server = Process::start_with(&dir, &["--demo"]);
+    let url = server.url.clone();
+    common::eventually(Duration::from_secs(40), "every job completed", || async {
+        let done = get(format!("{url}/api/ai-jobs?status=completed")).await;
+        done["pagination"]["total"] == 4
+    })
+    .await;
+    let stuck: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM ai_jobs WHERE status <> 'completed'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(stuck, 0);
+    let retried: i64 = conn
+        .query_row("SELECT count(*) FROM ai_jobs WHERE attempts = 2", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(
+        retried, running,
+        "each interrupted job ran once more, the others once"
+    );
+}

@@ -285,9 +285,15 @@ pub fn command() -> Command {
 impl Process {
     /// Starts `cartwise serve` on 127.0.0.1:0 over `data_dir` and waits for its ready line.
     pub fn start(data_dir: &Path) -> Process {
+        Process::start_with(data_dir, &[])
+    }
+
+    /// As `start`, with more command-line arguments.
+    pub fn start_with(data_dir: &Path, args: &[&str]) -> Process {
         let mut cmd = command();
         cmd.args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
-            .arg(data_dir);
+            .arg(data_dir)
+            .args(args);
         Process::spawn(cmd)
     }
 
