@@ -748,15 +748,6 @@ async fn uploads_are_recognised_by_their_bytes() {
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
     assert!(body["error"]["message"].as_str().unwrap().contains("10 MB"));
     let (status, _) = server
-        .raw(
-            Method::POST,
-            "/api/uploads",
-            Some("image/jpeg"),
-            vec![0u8; 30 * 1024 * 1024],
-        )
-        .await;
-    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
-    let (status, _) = server
         .raw(Method::POST, "/api/uploads", None, Vec::new())
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
