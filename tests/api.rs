@@ -518,5 +518,30 @@ async fn the_web_ui_is_served() {
         .await
         .unwrap();
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    for (path, kind) in [("/app.css", "text/css"), ("/js/home.js", "text/javascript")] {
+        let asset = reqwest::get(format!("{}{path}", server.url)).await.unwrap();
+        assert_eq!(asset.status(), StatusCode::OK, "{path}");
+        let content_type = asset.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(content_type.starts_with(kind), "{path}: {content_type}");
+    }
+    // Every API path the page reads exists.
+    let page = reqwest::get(format!("{}/js/home.js", server.url))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for path in [
+        "/healthz",
+        "/api/lists",
+        "/api/ai-jobs/active",
+        "/api/ai-providers",
+    ] {
+        assert!(page.contains(&format!("'{path}'")), "{path}");
+        assert_eq!(server.get(path).await.0, StatusCode::OK, "{path}");
+    }
     server.stop().await;
 }
