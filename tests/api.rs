@@ -545,3 +545,63 @@ async fn the_web_ui_is_served() {
     }
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_server_open_to_the_network_needs_its_password() {
+    let parts = cartwise::app::Parts::standard(&cartwise::Config::with_data_dir("/unused"));
+    let server = Server::with_parts(
+        |config| {
+            config.bind = "0.0.0.0:8787".parse().unwrap();
+            config.password = Some(cartwise::config::Secret::new("correct horse"));
+        },
+        parts,
+    )
+    .await;
+    let client = reqwest::Client::new();
+    let url = format!("{}/api/lists", server.url);
+    let refused = client.get(&url).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    assert!(
+        refused.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .starts_with("Basic")
+    );
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "unauthorized");
+    for page in ["/", "/app.css"] {
+        let r = client
+            .get(format!("{}{page}", server.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{page}");
+    }
+    let wrong = client.get(&url).bearer_auth("wrong").send().await.unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    let bearer = client
+        .get(&url)
+        .bearer_auth("correct horse")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bearer.status(), StatusCode::OK);
+    let basic = client
+        .get(&url)
+        .basic_auth("anyone", Some("correct horse"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(basic.status(), StatusCode::OK);
+    let health = client
+        .get(format!("{}/healthz", server.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        health.status(),
+        StatusCode::OK,
+        "health checks need no password"
+    );
+    server.stop().await;
+}

@@ -2,6 +2,7 @@
 
 pub mod api;
 mod assets;
+mod auth;
 pub mod extract;
 mod health;
 
@@ -21,12 +22,20 @@ const BODY_LIMIT: usize = 1024 * 1024;
 const DRAIN: Duration = Duration::from_millis(1500);
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let password = auth::required(&state.config);
+    let router = Router::new()
         .route("/healthz", get(health::check))
         .nest("/api", api::router())
         .fallback(assets::serve)
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
-        .with_state(state)
+        .with_state(state);
+    match password {
+        Some(password) => router.layer(axum::middleware::from_fn_with_state(
+            std::sync::Arc::new(password),
+            auth::check,
+        )),
+        None => router,
+    }
 }
 
 /// Serves until `stop` is cancelled, then lets requests in flight finish for a short while.
