@@ -412,12 +412,27 @@ impl Engine {
                     .write(move |tx| {
                         let now = inner.clock.stamp();
                         // Nothing is written for an attempt that is no longer the claimed one.
-                        if store::is_claimed(tx, id, attempt)? {
-                            let output = match apply {
-                                Some(apply) => apply(tx, output).map_err(Settle::Job)?,
-                                None => output,
-                            };
-                            store::finish(tx, id, attempt, &Finish::Completed { output }, &now)?;
+                        match apply {
+                            None => {
+                                store::finish(
+                                    tx,
+                                    id,
+                                    attempt,
+                                    &Finish::Completed { output },
+                                    &now,
+                                )?;
+                            }
+                            Some(apply) if store::is_claimed(tx, id, attempt)? => {
+                                let output = apply(tx, output).map_err(Settle::Job)?;
+                                store::finish(
+                                    tx,
+                                    id,
+                                    attempt,
+                                    &Finish::Completed { output },
+                                    &now,
+                                )?;
+                            }
+                            Some(_) => {}
                         }
                         Ok(claim_next(&inner, tx, &now, chain)?)
                     })
