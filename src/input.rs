@@ -23,6 +23,8 @@ pub enum Kind {
         min: i64,
         max: i64,
     },
+    /// An id from `POST /api/uploads`.
+    Upload,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -182,6 +184,11 @@ fn check(kind: Kind, value: &Value) -> Result<Option<Sql>, String> {
         Kind::Choice(allowed) => match value.as_str() {
             Some(s) if allowed.contains(&s) => Ok(Some(Sql::Text(s.to_string()))),
             _ => Err(format!("must be one of: {}", allowed.join(", "))),
+        },
+        Kind::Upload => match value.as_str() {
+            Some(id) if crate::uploads::Uploads::valid_id(id) => Ok(Some(Sql::Text(id.into()))),
+            Some("") => Ok(None),
+            _ => Err("must be an image_id from POST /api/uploads".into()),
         },
         Kind::Count { min, max } => match value.as_i64() {
             Some(n) if (min..=max).contains(&n) => Ok(Some(Sql::Integer(n))),

@@ -123,6 +123,21 @@ async fn items_can_be_created_read_changed_and_deleted() {
     assert_eq!(item["priority"], "high");
     assert_eq!(item["is_purchased"], false);
 
+    let photo = format!("{}.jpg", "a1".repeat(32));
+    let pictured = new_item(
+        &server,
+        list,
+        json!({"product_name": "Jam", "image": photo}),
+    )
+    .await;
+    assert_eq!(pictured["image"], photo);
+    server
+        .send(
+            Method::DELETE,
+            &format!("/api/items/{}", pictured["id"]),
+            None,
+        )
+        .await;
     let plain = new_item(&server, list, json!({"product_name": "Bread"})).await;
     assert_eq!(plain["priority"], "normal");
     assert_eq!(plain["quantity"], 1);

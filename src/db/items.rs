@@ -16,6 +16,7 @@ pub const PRIORITIES: &[&str] = &["low", "normal", "high"];
 pub const FIELDS: &[Field] = &[
     Field::required("product_name", Kind::Text { max: 200 }),
     Field::optional("product_query", Kind::Text { max: 300 }),
+    Field::optional("image", Kind::Upload),
     Field::optional("product_url", Kind::Url),
     Field::optional("sku", Kind::Text { max: 64 }),
     Field::optional("upc", Kind::Text { max: 32 }),
