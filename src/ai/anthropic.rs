@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use super::wire::{self, Reply};
-use super::{AiRequest, Answer, ExchangeFuture, Provider, ProviderConfig, Usage};
+use super::{AiRequest, Answer, ExchangeFuture, Provider, ProviderConfig};
 
 pub const VERSION: &str = "2023-06-01";
 const MAX_TOKENS: u32 = 2048;
@@ -55,18 +55,15 @@ impl Anthropic {
             format!("{{{text}")
         };
         let usage = &reply.body["usage"];
-        Ok(Answer {
-            json: wire::answer_json(kind, reply.status, &text)?,
-            usage: usage["input_tokens"].as_i64().map(|input| Usage {
-                input,
-                output: usage["output_tokens"].as_i64().unwrap_or(0),
-            }),
-            model: reply.body["model"]
-                .as_str()
-                .unwrap_or(&self.config.model)
-                .to_string(),
+        let usage = wire::usage(&usage["input_tokens"], &usage["output_tokens"]);
+        wire::answer(
+            kind,
+            reply,
             text,
-        })
+            usage,
+            &reply.body["model"],
+            &self.config.model,
+        )
     }
 }
 

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use super::wire::{self, Reply};
-use super::{AiRequest, Answer, ExchangeFuture, Provider, ProviderConfig, Usage};
+use super::{AiRequest, Answer, ExchangeFuture, Provider, ProviderConfig};
 
 pub struct Gemini {
     config: ProviderConfig,
@@ -38,18 +38,9 @@ impl Gemini {
         };
         let text: String = parts.iter().filter_map(|p| p["text"].as_str()).collect();
         let usage = &reply.body["usageMetadata"];
-        Ok(Answer {
-            json: wire::answer_json(kind, reply.status, &text)?,
-            usage: usage["promptTokenCount"].as_i64().map(|input| Usage {
-                input,
-                output: usage["candidatesTokenCount"].as_i64().unwrap_or(0),
-            }),
-            model: reply.body["modelVersion"]
-                .as_str()
-                .unwrap_or(&self.config.model)
-                .to_string(),
-            text,
-        })
+        let usage = wire::usage(&usage["promptTokenCount"], &usage["candidatesTokenCount"]);
+        let model = &reply.body["modelVersion"];
+        wire::answer(kind, reply, text, usage, model, &self.config.model)
     }
 }
 

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use super::wire::{self, Reply};
-use super::{AiRequest, Answer, ExchangeFuture, Provider, ProviderConfig, Usage};
+use super::{AiRequest, Answer, ExchangeFuture, Provider, ProviderConfig};
 
 pub struct Ollama {
     config: ProviderConfig,
@@ -33,18 +33,16 @@ impl Ollama {
         let Some(text) = reply.body["message"]["content"].as_str() else {
             return Err(wire::bad(kind, reply.status, "no message in the answer"));
         };
-        Ok(Answer {
-            json: wire::answer_json(kind, reply.status, text)?,
-            usage: reply.body["prompt_eval_count"].as_i64().map(|input| Usage {
-                input,
-                output: reply.body["eval_count"].as_i64().unwrap_or(0),
-            }),
-            model: reply.body["model"]
-                .as_str()
-                .unwrap_or(&self.config.model)
-                .to_string(),
-            text: text.to_string(),
-        })
+        let usage = wire::usage(&reply.body["prompt_eval_count"], &reply.body["eval_count"]);
+        let text = text.to_string();
+        wire::answer(
+            kind,
+            reply,
+            text,
+            usage,
+            &reply.body["model"],
+            &self.config.model,
+        )
     }
 }
 

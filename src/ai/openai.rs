@@ -6,7 +6,7 @@
 use serde_json::{Value, json};
 
 use super::wire::{self, Reply};
-use super::{AiRequest, Answer, ExchangeFuture, Provider, ProviderConfig, Usage};
+use super::{AiRequest, Answer, ExchangeFuture, Provider, ProviderConfig};
 
 pub struct OpenAi {
     config: ProviderConfig,
@@ -71,18 +71,15 @@ impl OpenAi {
             }
         };
         let usage = &reply.body["usage"];
-        Ok(Answer {
-            json: wire::answer_json(kind, reply.status, &text)?,
-            usage: usage["prompt_tokens"].as_i64().map(|input| Usage {
-                input,
-                output: usage["completion_tokens"].as_i64().unwrap_or(0),
-            }),
-            model: reply.body["model"]
-                .as_str()
-                .unwrap_or(&self.config.model)
-                .to_string(),
+        let usage = wire::usage(&usage["prompt_tokens"], &usage["completion_tokens"]);
+        wire::answer(
+            kind,
+            reply,
             text,
-        })
+            usage,
+            &reply.body["model"],
+            &self.config.model,
+        )
     }
 }
 

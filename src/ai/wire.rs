@@ -7,7 +7,7 @@ use reqwest::header::HeaderMap;
 use serde_json::Value;
 
 use super::payload::redact;
-use super::{Answer, Error, Exchange};
+use super::{Answer, Error, Exchange, Usage};
 
 /// An HTTP answer, its body parsed as JSON when it is JSON.
 pub struct Reply {
@@ -187,4 +187,30 @@ pub fn finish(request: Value, reply: Option<Reply>, result: Result<Answer, Error
         response: reply.map(|r| r.body),
         result,
     }
+}
+
+/// Token counts from the provider's own fields; `None` when it reported none.
+pub fn usage(input: &Value, output: &Value) -> Option<Usage> {
+    input.as_i64().map(|input| Usage {
+        input,
+        output: output.as_i64().unwrap_or(0),
+    })
+}
+
+/// An answer from its text, which must hold JSON; `model` is the answering model when the
+/// provider names it.
+pub fn answer(
+    provider: &str,
+    reply: &Reply,
+    text: String,
+    usage: Option<Usage>,
+    model: &Value,
+    asked_for: &str,
+) -> Result<Answer, Error> {
+    Ok(Answer {
+        json: answer_json(provider, reply.status, &text)?,
+        usage,
+        model: model.as_str().unwrap_or(asked_for).to_string(),
+        text,
+    })
 }
