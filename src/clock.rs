@@ -13,6 +13,8 @@ use time::macros::format_description;
 const FORMAT: &[BorrowedFormatItem<'static>] =
     format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
 
+const TEN_YEARS: Duration = Duration::from_secs(10 * 366 * 86_400);
+
 pub trait Clock: Send + Sync + Debug {
     fn now(&self) -> OffsetDateTime;
 
@@ -21,14 +23,14 @@ pub trait Clock: Send + Sync + Debug {
         format(self.now())
     }
 
-    /// `after` from now, as a timestamp.
+    /// `after` from now (at most ten years), as a timestamp.
     fn stamp_after(&self, after: Duration) -> String {
-        format(self.now() + after)
+        format(self.now() + after.min(TEN_YEARS))
     }
 
-    /// `before` ago, as a timestamp.
+    /// `before` ago (at most ten years), as a timestamp.
     fn stamp_before(&self, before: Duration) -> String {
-        format(self.now() - before)
+        format(self.now() - before.min(TEN_YEARS))
     }
 
     /// How long until `stamp`; zero when it has passed or cannot be read.
@@ -91,6 +93,13 @@ pub fn parse(stamp: &str) -> Option<OffsetDateTime> {
     time::PrimitiveDateTime::parse(stamp, FORMAT)
         .ok()
         .map(|t| t.assume_utc())
+}
+
+/// Any RFC 3339 time (`2026-12-01T08:00:00Z`, `…+02:00`, with or without fractions).
+pub fn parse_rfc3339(text: &str) -> Option<OffsetDateTime> {
+    parse(text).or_else(|| {
+        OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
+    })
 }
 
 #[cfg(test)]

@@ -32,22 +32,38 @@ pub struct Field {
     pub name: &'static str,
     pub kind: Kind,
     pub required: bool,
+    /// Whether an update may clear it with `null` (or empty text).
+    pub nullable: bool,
 }
 
 impl Field {
+    /// Must be given when creating, and can never be cleared.
     pub const fn required(name: &'static str, kind: Kind) -> Self {
         Self {
             name,
             kind,
             required: true,
+            nullable: false,
         }
     }
 
+    /// May be left out and cleared.
     pub const fn optional(name: &'static str, kind: Kind) -> Self {
         Self {
             name,
             kind,
             required: false,
+            nullable: true,
+        }
+    }
+
+    /// May be left out (the server has a default), but never cleared.
+    pub const fn defaulted(name: &'static str, kind: Kind) -> Self {
+        Self {
+            name,
+            kind,
+            required: false,
+            nullable: false,
         }
     }
 }
@@ -146,6 +162,9 @@ pub fn parse(body: Map<String, Value>, fields: &[Field], mode: Mode) -> Result<C
         match value {
             Some(sql) => changes.0.push((field.name, sql)),
             None if field.required => error(field.name, "is required".into()),
+            None if mode == Mode::Update && !field.nullable => {
+                error(field.name, "cannot be cleared; give a value".into())
+            }
             None if mode == Mode::Update => changes.0.push((field.name, Sql::Null)),
             None => {}
         }
@@ -242,7 +261,7 @@ mod tests {
         Field::optional("price", Kind::Price),
         Field::optional("done", Kind::Flag),
         Field::optional("level", Kind::Choice(&["low", "high"])),
-        Field::optional("count", Kind::Count { min: 1, max: 9 }),
+        Field::defaulted("count", Kind::Count { min: 1, max: 9 }),
     ];
 
     fn run(body: Value, mode: Mode) -> Result<Changes, Invalid> {

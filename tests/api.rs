@@ -387,6 +387,40 @@ async fn bad_bodies_get_clear_json_errors() {
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    // Fields with a default can be changed but not cleared.
+    let (status, answer) = server
+        .send(
+            Method::PATCH,
+            &format!("/api/lists/{list}"),
+            Some(json!({"is_active": null})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    let item = new_item(&server, list, json!({"product_name": "Salt"})).await;
+    for field in [
+        "quantity",
+        "priority",
+        "is_purchased",
+        "is_generic",
+        "product_name",
+    ] {
+        let (status, answer) = server
+            .send(
+                Method::PATCH,
+                &format!("/api/items/{}", item["id"]),
+                Some(json!({field: null})),
+            )
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}: {answer}"
+        );
+        assert_eq!(answer["error"]["fields"][0]["field"], field);
+    }
+    server
+        .send(Method::DELETE, &format!("/api/items/{}", item["id"]), None)
+        .await;
     // Nothing of a rejected body was written.
     let (_, body) = server.get(&format!("/api/lists/{list}")).await;
     assert_eq!(body["list"]["name"], "Checks");

@@ -190,6 +190,38 @@ impl JobType for WriteNote {
     }
 }
 
+/// Fails its first attempt transiently, then reports progress and waits until dropped.
+struct FailThenWait(Arc<std::sync::atomic::AtomicBool>);
+
+/// Sets its flag when the job's future is dropped.
+struct OnDrop(Arc<std::sync::atomic::AtomicBool>);
+
+impl Drop for OnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+impl JobType for FailThenWait {
+    fn name(&self) -> &'static str {
+        "fail_then_wait"
+    }
+    fn label(&self) -> &'static str {
+        "Fail, then wait"
+    }
+    fn run(self: Arc<Self>, ctx: JobContext) -> JobFuture {
+        Box::pin(async move {
+            if ctx.attempt == 1 {
+                return Err(JobError::transient("first attempt fails"));
+            }
+            let _guard = OnDrop(self.0.clone());
+            ctx.progress(60, "Second try").await;
+            std::future::pending::<()>().await;
+            Ok(Outcome::output(Value::Null))
+        })
+    }
+}
+
 fn registry(probe: &Arc<Probe>) -> Registry {
     Registry::new()
         .with(Noop(probe.clone()))
@@ -1022,5 +1054,40 @@ async fn the_standard_job_types_check_input_and_say_when_no_provider_is_set() {
         failed["job"]["attempts"], 1,
         "a missing provider is not retried"
     );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retry_claimed_at_once_stays_cancellable_and_visible() {
+    let dropped = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut settings = test_settings();
+    settings.backoff = Duration::ZERO;
+    let server = Server::with_jobs(
+        Registry::new().with(FailThenWait(dropped.clone())),
+        settings,
+    )
+    .await;
+    let created = create(&server, json!({"type": "fail_then_wait"})).await;
+    let job_id = id(&created);
+    eventually(
+        Duration::from_secs(10),
+        "second attempt shows its progress",
+        || async {
+            let detail = job(&server, job_id).await;
+            detail["job"]["attempts"] == 2 && detail["job"]["progress"] == 60
+        },
+    )
+    .await;
+    let (status, _) = server
+        .send(Method::POST, &format!("/api/ai-jobs/{job_id}/cancel"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    eventually(
+        Duration::from_secs(5),
+        "the second attempt was stopped",
+        || async { dropped.load(Ordering::SeqCst) },
+    )
+    .await;
+    assert_eq!(job(&server, job_id).await["job"]["status"], "cancelled");
     server.stop().await;
 }

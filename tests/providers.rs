@@ -432,6 +432,13 @@ async fn errors_are_classified_in_plain_words() {
     let e = server.ai.complete(None, &text(), None).await.unwrap_err();
     assert_eq!(e.retry_after(), Some(Duration::from_millis(1500)));
 
+    // A huge wait is cut to an hour; one that is not a number is ignored.
+    for (wait, expected) in [("1e20", Some(Duration::from_secs(3600))), ("inf", None)] {
+        fake.reply(openai_error(429, "slow down", "requests").header("retry-after", wait));
+        let e = server.ai.complete(None, &text(), None).await.unwrap_err();
+        assert_eq!(e.retry_after(), expected, "{wait}");
+    }
+
     fake.reply(openai_error(
         500,
         "The server had an error while processing your request.",
@@ -968,6 +975,30 @@ async fn provider_settings_api() {
         .filter(|p| p["is_primary"] == true)
         .count();
     assert_eq!(primaries, 1);
+    // A new kind without a new address gets the new kind's own address.
+    let (_, moved) = server
+        .send(
+            Method::PATCH,
+            &format!("/api/ai-providers/{first_id}"),
+            Some(json!({"kind": "gemini"})),
+        )
+        .await;
+    assert_eq!(
+        moved["provider"]["base_url"],
+        "https://generativelanguage.googleapis.com"
+    );
+    let (status, _) = server
+        .send(
+            Method::PATCH,
+            &format!("/api/ai-providers/{first_id}"),
+            Some(json!({"name": ""})),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a name cannot be cleared"
+    );
     let (_, cleared) = server
         .send(
             Method::PATCH,
@@ -1065,6 +1096,10 @@ async fn logs_api_filters_pages_and_stats() {
     assert_eq!(count("from=2026-01-16").await, 15);
     assert_eq!(
         count("from=2026-01-15T12:00:00.000Z&to=2026-01-15T12:00:00.000Z").await,
+        5
+    );
+    assert_eq!(
+        count("from=2026-01-15T11:00:00Z&to=2026-01-15T14:00:00%2B02:00").await,
         5
     );
     assert_eq!(count("provider=gemini&status=failed").await, 0);

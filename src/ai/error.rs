@@ -49,6 +49,8 @@ pub enum Error {
     Cancelled,
     #[error("cartwise could not read its own settings: {0}")]
     Storage(String),
+    #[error("{0}")]
+    KeyUnreadable(String),
 }
 
 fn wait(after: &Option<Duration>) -> String {
@@ -118,8 +120,9 @@ impl From<crate::db::Error> for Error {
     }
 }
 
+/// A key that cannot be decrypted stays so until the user enters it again: not worth a retry.
 impl From<crate::secrets::Error> for Error {
     fn from(e: crate::secrets::Error) -> Self {
-        Self::Storage(e.to_string())
+        Self::KeyUnreadable(e.to_string())
     }
 }

@@ -74,22 +74,27 @@ pub fn error_text(body: &Value) -> String {
     super::payload::cut_str(text.trim(), 300).to_string()
 }
 
+/// The longest wait an answer may ask for; a longer or nonsensical one is cut to this.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
+
 /// How long the answer asks to wait: `retry-after-ms`, `retry-after` (seconds), or Gemini's
-/// `RetryInfo.retryDelay` ("37s").
+/// `RetryInfo.retryDelay` ("37s"); at most an hour.
 pub fn retry_after(headers: &HeaderMap, body: &Value) -> Option<Duration> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    if let Some(ms) = header("retry-after-ms").and_then(|v| v.trim().parse::<f64>().ok()) {
-        return Some(Duration::from_millis(ms.max(0.0) as u64));
-    }
-    if let Some(secs) = header("retry-after").and_then(|v| v.trim().parse::<f64>().ok()) {
-        return Some(Duration::from_millis((secs.max(0.0) * 1000.0) as u64));
-    }
-    body["error"]["details"]
-        .as_array()?
-        .iter()
-        .find_map(|d| d["retryDelay"].as_str())
-        .and_then(|delay| delay.trim_end_matches('s').parse::<f64>().ok())
-        .map(|secs| Duration::from_millis((secs.max(0.0) * 1000.0) as u64))
+    let number = |text: &str| text.trim().parse::<f64>().ok().filter(|n| n.is_finite());
+    let seconds = if let Some(ms) = header("retry-after-ms").and_then(number) {
+        ms / 1000.0
+    } else if let Some(secs) = header("retry-after").and_then(number) {
+        secs
+    } else {
+        body["error"]["details"]
+            .as_array()?
+            .iter()
+            .find_map(|d| d["retryDelay"].as_str())
+            .and_then(|delay| number(delay.trim_end_matches('s')))?
+    };
+    let seconds = seconds.clamp(0.0, MAX_RETRY_AFTER.as_secs_f64());
+    Some(Duration::from_millis((seconds * 1000.0) as u64))
 }
 
 /// Classifies an unsuccessful answer.

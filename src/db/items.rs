@@ -24,14 +24,14 @@ pub const FIELDS: &[Field] = &[
     Field::optional("description", Kind::Text { max: 2000 }),
     Field::optional("brand", Kind::Text { max: 120 }),
     Field::optional("category", Kind::Text { max: 120 }),
-    Field::optional("quantity", Kind::Count { min: 1, max: 9999 }),
+    Field::defaulted("quantity", Kind::Count { min: 1, max: 9999 }),
     Field::optional("target_price", Kind::Price),
     Field::optional("current_price", Kind::Price),
     Field::optional("current_retailer", Kind::Text { max: 120 }),
     Field::optional("in_stock", Kind::Flag),
-    Field::optional("priority", Kind::Choice(PRIORITIES)),
-    Field::optional("is_purchased", Kind::Flag),
-    Field::optional("is_generic", Kind::Flag),
+    Field::defaulted("priority", Kind::Choice(PRIORITIES)),
+    Field::defaulted("is_purchased", Kind::Flag),
+    Field::defaulted("is_generic", Kind::Flag),
     Field::optional("unit_of_measure", Kind::Text { max: 32 }),
 ];
 

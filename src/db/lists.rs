@@ -10,8 +10,8 @@ use crate::input::{Changes, Field, Kind};
 pub const FIELDS: &[Field] = &[
     Field::required("name", Kind::Text { max: 100 }),
     Field::optional("description", Kind::Text { max: 1000 }),
-    Field::optional("shop_local", Kind::Flag),
-    Field::optional("is_active", Kind::Flag),
+    Field::defaulted("shop_local", Kind::Flag),
+    Field::defaulted("is_active", Kind::Flag),
 ];
 
 #[derive(Debug, Clone, Serialize)]

@@ -9,11 +9,11 @@ use crate::input::{Field, Kind};
 /// The fields a user may set; `api_key` is handled apart, as it is sealed before storing.
 pub const FIELDS: &[Field] = &[
     Field::required("kind", Kind::Choice(crate::ai::KINDS)),
-    Field::optional("name", Kind::Text { max: 100 }),
-    Field::optional("base_url", Kind::Url),
+    Field::defaulted("name", Kind::Text { max: 100 }),
+    Field::defaulted("base_url", Kind::Url),
     Field::required("model", Kind::Text { max: 200 }),
-    Field::optional("is_active", Kind::Flag),
-    Field::optional("is_primary", Kind::Flag),
+    Field::defaulted("is_active", Kind::Flag),
+    Field::defaulted("is_primary", Kind::Flag),
 ];
 
 #[derive(Debug, Clone)]

@@ -362,7 +362,13 @@ impl Engine {
             }
         };
         let next = self.settle(&job, result, chain).await;
-        lock(&self.inner.running).remove(&id);
+        {
+            // The settle may have claimed this same job again (a retry due at once): keep that.
+            let mut running = lock(&self.inner.running);
+            if running.get(&id).is_some_and(|r| r.attempt == job.attempt) {
+                running.remove(&id);
+            }
+        }
         self.prune_if_due().await;
         next
     }
@@ -448,20 +454,28 @@ impl Engine {
             // Cancelled by the user: the cancel already wrote the final state.
             Err(Stop::Cancelled) => return None,
         };
-        let inner = self.inner.clone();
-        let written = self
-            .inner
-            .db
-            .write(move |tx| {
-                let now = inner.clock.stamp();
-                store::finish(tx, id, attempt, &finish, &now)?;
-                claim_next(&inner, tx, &now, chain)
-            })
-            .await;
-        written.unwrap_or_else(|e| {
-            tracing::error!(job = id, error = %e, "could not record the end of a job attempt");
-            None
-        })
+        // The end of an attempt must be written, or the job would look running until the next
+        // restart: a busy or full disk gets a few more tries.
+        for wait in [0, 100, 500, 2000, 5000] {
+            tokio::time::sleep(Duration::from_millis(wait)).await;
+            let (inner, finish) = (self.inner.clone(), finish.clone());
+            let written = self
+                .inner
+                .db
+                .write(move |tx| {
+                    let now = inner.clock.stamp();
+                    store::finish(tx, id, attempt, &finish, &now)?;
+                    claim_next(&inner, tx, &now, chain)
+                })
+                .await;
+            match written {
+                Ok(next) => return next,
+                Err(e) => {
+                    tracing::error!(job = id, error = %e, "could not record the end of a job attempt")
+                }
+            }
+        }
+        None
     }
 
     /// The end of a failed attempt: a retry when the error is transient and attempts remain.

@@ -34,8 +34,8 @@ fn bound(params: &Params, name: &str, end_of_day: bool) -> Result<Option<String>
         };
         return Ok(Some(format!("{raw}{time}")));
     }
-    if crate::clock::parse(raw).is_some() {
-        return Ok(Some(raw.to_string()));
+    if let Some(at) = crate::clock::parse_rfc3339(raw) {
+        return Ok(Some(crate::clock::format(at)));
     }
     Err(ApiError::BadRequest(format!(
         "{name} must be a date such as 2026-12-01 or a time such as 2026-12-01T08:00:00.000Z, not '{raw}'."

@@ -120,9 +120,18 @@ async fn update(
     let found = state
         .db
         .write(move |tx| {
-            if !db::update(tx, "ai_providers", id, &changes)? {
+            let Some(before) = providers::get(tx, id)? else {
                 return Ok::<_, db::Error>(false);
+            };
+            // A new kind without a new address goes to the new kind's own address.
+            if let Some(Sql::Text(kind)) = changes.get("kind")
+                && *kind != before.kind
+                && changes.get("base_url").is_none()
+            {
+                let url = default_base_url(kind).unwrap_or_default();
+                changes.set("base_url", Sql::Text(url.into()));
             }
+            db::update(tx, "ai_providers", id, &changes)?;
             store_key(&ai, tx, id, key)?;
             match primary {
                 Some(Sql::Integer(1)) => providers::make_primary(tx, id)?,
