@@ -686,7 +686,30 @@ async fn with_demo_all_four_jobs_complete_within_ten_seconds() {
         .collect();
     assert!(!retailers.is_empty());
     let (_, logs) = server.get("/api/ai-logs?provider=demo").await;
-    assert!(logs["pagination"]["total"].as_i64().unwrap() >= 6);
+    let logged = logs["pagination"]["total"].as_i64().unwrap();
+    assert!(logged >= 6);
+    // The same figures in Prometheus form.
+    let metrics = reqwest::get(format!("{}/metrics", server.url))
+        .await
+        .unwrap();
+    assert!(
+        metrics.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let metrics = metrics.text().await.unwrap();
+    for line in [
+        "cartwise_jobs{status=\"completed\"} 4".to_string(),
+        format!("cartwise_ai_requests{{provider=\"demo\",status=\"success\"}} {logged}"),
+        "cartwise_items 1".to_string(),
+        "cartwise_job_runners 2".to_string(),
+    ] {
+        assert!(
+            metrics.lines().any(|l| l == line),
+            "{line} missing from:\n{metrics}"
+        );
+    }
     server.stop().await;
 }
 

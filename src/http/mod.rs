@@ -5,6 +5,7 @@ mod assets;
 mod auth;
 pub mod extract;
 mod health;
+mod metrics;
 
 use std::time::Duration;
 
@@ -25,6 +26,7 @@ pub fn router(state: AppState) -> Router {
     let password = auth::required(&state.config);
     let router = Router::new()
         .route("/healthz", get(health::check))
+        .route("/metrics", get(metrics::metrics))
         .nest("/api", api::router())
         .fallback(assets::serve)
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
