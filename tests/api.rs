@@ -654,3 +654,97 @@ async fn a_server_open_to_the_network_needs_its_password() {
     );
     server.stop().await;
 }
+
+/// Every route in the source, as (method, path), read from the `.route(…)` calls.
+fn routes_in_source() -> Vec<(String, String)> {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/src/http");
+    let mut files = vec![std::path::PathBuf::from(format!("{root}/mod.rs"))];
+    for entry in std::fs::read_dir(format!("{root}/api")).unwrap() {
+        files.push(entry.unwrap().path());
+    }
+    let mut routes = Vec::new();
+    for file in files {
+        let prefix = if file.parent().unwrap().ends_with("api") {
+            "/api"
+        } else {
+            ""
+        };
+        let text = std::fs::read_to_string(&file).unwrap();
+        for call in text.split(".route(").skip(1) {
+            // The call runs to its matching parenthesis.
+            let mut depth = 1;
+            let end = call
+                .char_indices()
+                .find(|(_, c)| {
+                    match c {
+                        '(' => depth += 1,
+                        ')' => depth -= 1,
+                        _ => {}
+                    }
+                    depth == 0
+                })
+                .unwrap()
+                .0;
+            let call = &call[..end];
+            let path = call.split('"').nth(1).unwrap();
+            for method in ["get", "post", "patch", "put", "delete"] {
+                let used = call
+                    .match_indices(&format!("{method}("))
+                    .any(|(at, _)| at == 0 || !call.as_bytes()[at - 1].is_ascii_alphanumeric());
+                if used {
+                    routes.push((method.to_string(), format!("{prefix}{path}")));
+                }
+            }
+        }
+    }
+    routes.sort();
+    routes
+}
+
+#[tokio::test]
+async fn the_openapi_description_matches_the_routes() {
+    let server = Server::start().await;
+    let (status, spec) = server.get("/api/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(spec["openapi"], "3.1.0");
+    let mut described: Vec<(String, String)> = spec["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, ops)| {
+            ops.as_object()
+                .unwrap()
+                .keys()
+                .map(move |m| (m.clone(), path.clone()))
+        })
+        .collect();
+    described.sort();
+    let routes = routes_in_source();
+    assert!(routes.len() > 30, "the source scan found only {routes:?}");
+    assert_eq!(
+        described, routes,
+        "the OpenAPI description and the routes differ"
+    );
+    // And each described operation is answered by its route, not by the API's fallback.
+    for (method, path) in &described {
+        let url = path
+            .replace("{id}", "999999")
+            .replace("{image_id}", "missing.jpg");
+        let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+        let response = reqwest::Client::new()
+            .request(method.clone(), format!("{}{url}", server.url))
+            .header("content-type", "application/json")
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let body = response.text().await.unwrap_or_default();
+        assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+        assert!(
+            !body.contains("There is no API endpoint"),
+            "{method} {path}: {body}"
+        );
+    }
+    server.stop().await;
+}

@@ -6,6 +6,7 @@ mod auth;
 pub mod extract;
 mod health;
 mod metrics;
+pub mod openapi;
 
 use std::time::Duration;
 

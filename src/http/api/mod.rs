@@ -24,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .merge(providers::router())
         .merge(settings::router())
         .merge(uploads::router())
+        .route("/openapi.json", axum::routing::get(super::openapi::spec))
         .fallback(unknown)
         .method_not_allowed_fallback(wrong_method)
 }
