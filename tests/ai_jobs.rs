@@ -375,6 +375,10 @@ async fn price_refresh_moves_prices_and_reports_the_change() {
     let detail = w.finished(job).await;
     assert_eq!(detail["job"]["status"], "completed", "{detail}");
     assert_eq!(
+        detail["job"]["input_summary"], "Olive oil 1l",
+        "named after its item"
+    );
+    assert_eq!(
         detail["output_data"],
         json!({
             "item_id": item, "found": true, "lowest_price": 8.5, "lowest_vendor": "Costco",

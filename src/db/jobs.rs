@@ -33,6 +33,8 @@ pub struct JobRow {
     pub completed_at: Option<String>,
     pub duration_ms: Option<i64>,
     pub logs_count: i64,
+    /// The name of the related item, while it exists.
+    pub item_name: Option<String>,
 }
 
 impl JobRow {
@@ -160,7 +162,8 @@ const SELECT: &str = "SELECT j.id, j.type, j.status, j.progress, j.status_messag
         j.max_attempts, j.run_at, j.created_at, j.started_at, j.completed_at,
         CAST(round((julianday(j.completed_at) - julianday(j.started_at)) * 86400000) AS INTEGER)
             AS duration_ms,
-        (SELECT count(*) FROM ai_request_logs l WHERE l.ai_job_id = j.id) AS logs_count
+        (SELECT count(*) FROM ai_request_logs l WHERE l.ai_job_id = j.id) AS logs_count,
+        (SELECT product_name FROM items i WHERE i.id = j.related_item_id) AS item_name
     FROM ai_jobs j";
 
 fn json(text: Option<String>) -> Option<Value> {
@@ -187,6 +190,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<JobRow> {
         completed_at: row.get("completed_at")?,
         duration_ms: row.get("duration_ms")?,
         logs_count: row.get("logs_count")?,
+        item_name: row.get("item_name")?,
     })
 }
 

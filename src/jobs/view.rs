@@ -50,7 +50,11 @@ pub fn build(row: JobRow, registry: &Registry, live: Option<(u8, String)>) -> Jo
     JobView {
         id: row.id,
         type_label: kind.map_or_else(|| row.job_type.clone(), |k| k.label().to_string()),
-        input_summary: kind.map(|k| k.summary(&row.input_data)).unwrap_or_default(),
+        input_summary: kind
+            .map(|k| k.summary(&row.input_data))
+            .filter(|s| !s.is_empty())
+            .or_else(|| row.item_name.clone())
+            .unwrap_or_default(),
         can_cancel: row.is_active(),
         job_type: row.job_type,
         status: row.status,
