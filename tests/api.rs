@@ -567,29 +567,39 @@ async fn the_web_ui_is_served() {
         .await
         .unwrap();
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
-    for (path, kind) in [("/app.css", "text/css"), ("/js/home.js", "text/javascript")] {
+    let modules = [
+        "app", "api", "dom", "toast", "jobs", "lists", "list", "item", "settings", "activity",
+    ];
+    let mut scripts = String::new();
+    for path in
+        std::iter::once("/app.css".to_string()).chain(modules.iter().map(|m| format!("/js/{m}.js")))
+    {
         let asset = reqwest::get(format!("{}{path}", server.url)).await.unwrap();
         assert_eq!(asset.status(), StatusCode::OK, "{path}");
+        let kind = if path.ends_with(".css") {
+            "text/css"
+        } else {
+            "text/javascript"
+        };
         let content_type = asset.headers()["content-type"]
             .to_str()
             .unwrap()
             .to_string();
         assert!(content_type.starts_with(kind), "{path}: {content_type}");
+        scripts.push_str(&asset.text().await.unwrap());
     }
-    // Every API path the page reads exists.
-    let page = reqwest::get(format!("{}/js/home.js", server.url))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    // Every fixed API path the pages read exists.
     for path in [
-        "/healthz",
         "/api/lists",
         "/api/ai-jobs/active",
         "/api/ai-providers",
+        "/api/settings",
+        "/api/ai-jobs/stats",
+        "/api/ai-logs/stats",
+        "/api/ai-jobs?per_page=20",
+        "/api/ai-logs?per_page=20",
     ] {
-        assert!(page.contains(&format!("'{path}'")), "{path}");
+        assert!(scripts.contains(&format!("'{path}'")), "{path}");
         assert_eq!(server.get(path).await.0, StatusCode::OK, "{path}");
     }
     server.stop().await;

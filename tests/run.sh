@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: formatting, lints, then every test.
-# On a fresh Debian machine it first installs what the tests need (run it as root there).
+# On a fresh Debian machine it first installs what the tests need (a C compiler, Chromium and
+# chromedriver for the browser test; run it as root there).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +20,9 @@ install_debian() {
 missing=()
 have cc || missing+=(gcc libc6-dev)
 have kill || missing+=(procps)
+# The browser test drives Debian's headless Chromium through chromedriver.
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+have chromedriver || [ -x /usr/lib/chromium/chromedriver ] || missing+=(chromium-driver)
 if [ "${#missing[@]}" -gt 0 ]; then install_debian "${missing[@]}"; fi
 
 if ! have cargo; then

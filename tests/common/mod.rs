@@ -2,6 +2,7 @@
 //! a temporary data dir, and the real binary started as a child process.
 #![allow(dead_code, clippy::unwrap_used, clippy::panic)]
 
+pub mod browser;
 pub mod fake;
 pub mod slow_server;
 
