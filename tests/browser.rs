@@ -56,6 +56,38 @@ async fn a_list_an_item_and_a_price_search_in_the_browser() {
         .await;
     assert!(browser.text().await.contains("target 3.50"));
 
+    // Smart add from a photo: identify, then add the first candidate.
+    browser.click("details.smart summary").await;
+    let photo = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/photo.jpg");
+    browser
+        .type_into("#smart-add input[name=photo]", photo)
+        .await;
+    browser.click("#smart-add button").await;
+    browser
+        .until(
+            "candidates appear",
+            "return document.querySelector('#candidates')?.textContent.includes('Add to list')",
+        )
+        .await;
+    browser.click("#candidates button").await;
+    browser
+        .until(
+            "the identified item is listed",
+            "return document.querySelector('.items')?.textContent.includes('(demo)')",
+        )
+        .await;
+    let (_, items) = server.get("/api/lists/1/items").await;
+    let added = items["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["product_name"].as_str().unwrap().contains("(demo)"))
+        .unwrap();
+    assert!(
+        added["image"].as_str().unwrap().ends_with(".jpg"),
+        "the photo is kept: {added}"
+    );
+
     browser.click(".items a").await;
     browser.find("#search-prices").await;
     browser.click("#search-prices").await;

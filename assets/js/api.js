@@ -21,3 +21,20 @@ export async function api(path, { method = 'GET', body, headers = {} } = {}) {
   }
   return data;
 }
+
+/// Sends a photo as the raw body; returns its image_id.
+export async function upload(file) {
+  let response;
+  try {
+    response = await fetch('/api/uploads', {
+      method: 'POST',
+      headers: { 'content-type': file.type || 'application/octet-stream' },
+      body: file,
+    });
+  } catch {
+    throw new ApiError('The photo could not be sent. Is cartwise running?');
+  }
+  const data = await response.json().catch(() => null);
+  if (!response.ok) throw new ApiError(data?.error?.message ?? `The server answered ${response.status}.`);
+  return data.image_id;
+}

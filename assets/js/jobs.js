@@ -68,3 +68,19 @@ export async function cancelJob(id) {
   await api(`/api/ai-jobs/${id}/cancel`, { method: 'POST' });
   watch();
 }
+
+/// Resolves with the job's detail once it has ended.
+export function finished(id) {
+  return new Promise((resolve) => {
+    let stop = null;
+    let done = false;
+    const check = async (current) => {
+      const job = current.find((j) => j.id === id);
+      if (done || !job || job.can_cancel) return;
+      done = true;
+      stop?.();
+      resolve(await api(`/api/ai-jobs/${id}`));
+    };
+    stop = onJobs(check);
+  });
+}

@@ -1,6 +1,7 @@
 // One list: its items with prices and badges, check-off, and a form for a new item.
 
-import { api } from './api.js';
+import { api, upload } from './api.js';
+import { startJob, finished } from './jobs.js';
 import { h, money, formData, show } from './dom.js';
 import { toast } from './toast.js';
 
@@ -15,6 +16,53 @@ function badges(item) {
   if (item.in_stock === false) out.push(h('span', { class: 'badge bad' }, 'out of stock'));
   if (item.priority === 'high') out.push(h('span', { class: 'badge' }, 'high priority'));
   return out;
+}
+
+/// Smart add: a photo or a description → a product identification job → pick a candidate.
+function smartAdd(listId, refresh) {
+  const results = h('div', { id: 'candidates' });
+  const form = h('form', { class: 'stack', id: 'smart-add', onsubmit: async (event) => {
+    event.preventDefault();
+    const photo = event.target.elements.photo.files[0];
+    const query = event.target.elements.query.value.trim();
+    if (!photo && !query) return;
+    const button = event.target.querySelector('button');
+    button.disabled = true;
+    results.replaceChildren(h('p', { class: 'muted' }, photo ? 'Sending the photo…' : 'Asking the AI…'));
+    try {
+      const input = {};
+      if (photo) input.image_id = await upload(photo);
+      if (query) input.query = query;
+      const job = await startJob({ type: 'product_identification', input_data: input, related_list_id: Number(listId) });
+      results.replaceChildren(h('p', { class: 'muted' }, 'Identifying…'));
+      const detail = await finished(job.id);
+      if (detail.job.status !== 'completed') {
+        results.replaceChildren(h('p', { class: 'bad' }, detail.job.error_message ?? `The job was ${detail.job.status}.`));
+        return;
+      }
+      const candidates = detail.output_data.results;
+      results.replaceChildren(candidates.length === 0
+        ? h('p', { class: 'muted' }, 'No product recognised; try another photo or words.')
+        : h('ul', { class: 'cards' }, candidates.map((c) => h('li', { class: 'card' },
+          h('strong', {}, c.product_name),
+          h('span', { class: 'muted small' }, [c.brand, c.category, `${Math.round(c.confidence * 100)}% sure`].filter(Boolean).join(' · ')),
+          h('button', { class: 'quiet', onclick: async () => {
+            const body = { product_name: c.product_name, brand: c.brand, category: c.category, upc: c.upc,
+              unit_of_measure: c.unit_of_measure, is_generic: c.is_generic, image: input.image_id };
+            for (const key of Object.keys(body)) if (body[key] === null || body[key] === undefined) delete body[key];
+            await api(`/api/lists/${listId}/items`, { method: 'POST', body }).catch((error) => toast(error.message, 'bad'));
+            refresh();
+          } }, 'Add to list')))));
+    } catch (error) {
+      results.replaceChildren(h('p', { class: 'bad' }, error.message));
+    } finally {
+      button.disabled = false;
+    }
+  } },
+    h('label', {}, 'Photo ', h('input', { type: 'file', name: 'photo', accept: 'image/*', capture: 'environment' })),
+    h('label', {}, 'or describe it ', h('input', { name: 'query', placeholder: 'e.g. oat milk barista 1l', maxlength: 300 })),
+    h('button', { type: 'submit' }, 'Identify'));
+  return h('details', { class: 'smart' }, h('summary', {}, 'Smart add: from a photo or a description'), form, results);
 }
 
 export async function render(view, id) {
@@ -54,6 +102,7 @@ export async function render(view, id) {
     h('h1', {}, list.name),
     list.description ? h('p', { class: 'muted' }, list.description) : null,
     form,
+    smartAdd(id, refresh),
     items.length === 0 ? h('p', { class: 'muted' }, 'No items yet.') : h('ul', { class: 'items' }, items.map(row)),
     h('p', {}, h('button', { class: 'quiet', onclick: async () => {
       if (!confirm(`Delete “${list.name}” and its ${items.length} items?`)) return;
