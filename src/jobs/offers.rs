@@ -24,10 +24,14 @@ pub struct Found {
 }
 
 impl Found {
+    /// The cheapest offer a shop can sell now: out-of-stock offers count only when all are.
     pub fn lowest(&self) -> Option<&ShoppingResult> {
+        let by_price = |a: &&ShoppingResult, b: &&ShoppingResult| price(a).total_cmp(&price(b));
         self.offers
             .iter()
-            .min_by(|a, b| price(a).total_cmp(&price(b)))
+            .filter(|o| o.in_stock != Some(false))
+            .min_by(by_price)
+            .or_else(|| self.offers.iter().min_by(by_price))
     }
 
     pub fn highest(&self) -> Option<f64> {
@@ -251,4 +255,41 @@ pub fn save(
         items::record_price(tx, item_id, &seen, source)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn offer(price: f64, in_stock: Option<bool>) -> ShoppingResult {
+        ShoppingResult {
+            title: format!("at {price}"),
+            price: Some(price),
+            retailer: Some(format!("shop {price}")),
+            url: None,
+            image_url: None,
+            in_stock,
+            rating: None,
+            reviews: None,
+        }
+    }
+
+    #[test]
+    fn the_lowest_offer_is_one_that_can_be_bought() {
+        let found = Found {
+            offers: vec![
+                offer(5.0, Some(true)),
+                offer(3.0, Some(false)),
+                offer(4.0, None),
+            ],
+            summary: None,
+        };
+        assert_eq!(found.lowest().and_then(|o| o.price), Some(4.0));
+        assert_eq!(found.highest(), Some(5.0));
+        let all_out = Found {
+            offers: vec![offer(5.0, Some(false)), offer(3.0, Some(false))],
+            summary: None,
+        };
+        assert_eq!(all_out.lowest().and_then(|o| o.price), Some(3.0));
+    }
 }
