@@ -1,7 +1,7 @@
 //! Access from other machines. Bound to loopback, cartwise needs no login. Bound to any other
 //! address it starts only with `CARTWISE_PASSWORD`, and then every request but `/healthz` must
 //! carry it: as HTTP Basic credentials (any user name; browsers ask for them) or as a bearer
-//! token for scripts. The full login page with sessions comes with the web UI.
+//! token for scripts. A login page with sessions is not built yet.
 
 use std::sync::Arc;
 
