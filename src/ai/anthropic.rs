@@ -4,8 +4,8 @@
 
 use serde_json::{Value, json};
 
-use super::wire::{self, Reply};
-use super::{AiRequest, Answer, ExchangeFuture, Provider, ProviderConfig};
+use super::wire::{self, OneCall, Reply};
+use super::{AiRequest, Answer, ProviderConfig};
 
 pub const VERSION: &str = "2023-06-01";
 const MAX_TOKENS: u32 = 2048;
@@ -17,6 +17,25 @@ pub struct Anthropic {
 impl Anthropic {
     pub fn new(config: ProviderConfig) -> Self {
         Self { config }
+    }
+}
+
+impl OneCall for Anthropic {
+    const KIND: &'static str = "anthropic";
+
+    fn config(&self) -> &ProviderConfig {
+        &self.config
+    }
+
+    fn call(&self, http: &reqwest::Client, body: &Value) -> reqwest::RequestBuilder {
+        let call = http
+            .post(format!("{}/v1/messages", self.config.base_url))
+            .header("anthropic-version", VERSION)
+            .json(body);
+        match &self.config.api_key {
+            Some(key) => call.header("x-api-key", key.expose()),
+            None => call,
+        }
     }
 
     fn body(&self, request: &AiRequest) -> Value {
@@ -39,7 +58,7 @@ impl Anthropic {
     }
 
     fn read(&self, reply: &Reply) -> Result<Answer, super::Error> {
-        let kind = self.kind();
+        let kind = Self::KIND;
         let Some(blocks) = reply.body["content"].as_array() else {
             return Err(wire::bad(kind, reply.status, "no content in the answer"));
         };
@@ -64,49 +83,5 @@ impl Anthropic {
             &reply.body["model"],
             &self.config.model,
         )
-    }
-}
-
-impl Provider for Anthropic {
-    fn kind(&self) -> &'static str {
-        "anthropic"
-    }
-
-    fn model(&self) -> &str {
-        &self.config.model
-    }
-
-    fn secrets(&self) -> Vec<String> {
-        self.config.secrets()
-    }
-
-    fn complete<'a>(
-        &'a self,
-        http: &'a reqwest::Client,
-        request: &'a AiRequest,
-    ) -> ExchangeFuture<'a> {
-        Box::pin(async move {
-            let body = self.body(request);
-            let secrets = self.secrets();
-            let mut call = http
-                .post(format!("{}/v1/messages", self.config.base_url))
-                .header("anthropic-version", VERSION)
-                .json(&body);
-            if let Some(key) = &self.config.api_key {
-                call = call.header("x-api-key", key.expose());
-            }
-            let had_image = request.image.is_some();
-            let timeout = self.config.timeout;
-            wire::exchange(
-                self.kind(),
-                call,
-                body,
-                timeout,
-                &secrets,
-                had_image,
-                |reply| self.read(reply),
-            )
-            .await
-        })
     }
 }

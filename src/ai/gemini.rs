@@ -3,8 +3,8 @@
 
 use serde_json::{Value, json};
 
-use super::wire::{self, Reply};
-use super::{AiRequest, Answer, ExchangeFuture, Provider, ProviderConfig};
+use super::wire::{self, OneCall, Reply};
+use super::{AiRequest, Answer, ProviderConfig};
 
 pub struct Gemini {
     config: ProviderConfig,
@@ -13,6 +13,26 @@ pub struct Gemini {
 impl Gemini {
     pub fn new(config: ProviderConfig) -> Self {
         Self { config }
+    }
+}
+
+impl OneCall for Gemini {
+    const KIND: &'static str = "gemini";
+
+    fn config(&self) -> &ProviderConfig {
+        &self.config
+    }
+
+    fn call(&self, http: &reqwest::Client, body: &Value) -> reqwest::RequestBuilder {
+        let url = format!(
+            "{}/v1beta/models/{}:generateContent",
+            self.config.base_url, self.config.model
+        );
+        let call = http.post(url).json(body);
+        match &self.config.api_key {
+            Some(key) => call.header("x-goog-api-key", key.expose()),
+            None => call,
+        }
     }
 
     fn body(&self, request: &AiRequest) -> Value {
@@ -28,7 +48,7 @@ impl Gemini {
     }
 
     fn read(&self, reply: &Reply) -> Result<Answer, super::Error> {
-        let kind = self.kind();
+        let kind = Self::KIND;
         let Some(parts) = reply.body["candidates"][0]["content"]["parts"].as_array() else {
             let why = reply.body["promptFeedback"]["blockReason"]
                 .as_str()
@@ -41,50 +61,5 @@ impl Gemini {
         let usage = wire::usage(&usage["promptTokenCount"], &usage["candidatesTokenCount"]);
         let model = &reply.body["modelVersion"];
         wire::answer(kind, reply, text, usage, model, &self.config.model)
-    }
-}
-
-impl Provider for Gemini {
-    fn kind(&self) -> &'static str {
-        "gemini"
-    }
-
-    fn model(&self) -> &str {
-        &self.config.model
-    }
-
-    fn secrets(&self) -> Vec<String> {
-        self.config.secrets()
-    }
-
-    fn complete<'a>(
-        &'a self,
-        http: &'a reqwest::Client,
-        request: &'a AiRequest,
-    ) -> ExchangeFuture<'a> {
-        Box::pin(async move {
-            let body = self.body(request);
-            let secrets = self.secrets();
-            let url = format!(
-                "{}/v1beta/models/{}:generateContent",
-                self.config.base_url, self.config.model
-            );
-            let mut call = http.post(url).json(&body);
-            if let Some(key) = &self.config.api_key {
-                call = call.header("x-goog-api-key", key.expose());
-            }
-            let had_image = request.image.is_some();
-            let timeout = self.config.timeout;
-            wire::exchange(
-                self.kind(),
-                call,
-                body,
-                timeout,
-                &secrets,
-                had_image,
-                |reply| self.read(reply),
-            )
-            .await
-        })
     }
 }

@@ -3,8 +3,8 @@
 
 use serde_json::{Value, json};
 
-use super::wire::{self, Reply};
-use super::{AiRequest, Answer, ExchangeFuture, Provider, ProviderConfig};
+use super::wire::{self, OneCall, Reply};
+use super::{AiRequest, Answer, ProviderConfig};
 
 pub struct Ollama {
     config: ProviderConfig,
@@ -13,6 +13,25 @@ pub struct Ollama {
 impl Ollama {
     pub fn new(config: ProviderConfig) -> Self {
         Self { config }
+    }
+}
+
+impl OneCall for Ollama {
+    const KIND: &'static str = "ollama";
+
+    fn config(&self) -> &ProviderConfig {
+        &self.config
+    }
+
+    fn call(&self, http: &reqwest::Client, body: &Value) -> reqwest::RequestBuilder {
+        let call = http
+            .post(format!("{}/api/chat", self.config.base_url))
+            .json(body);
+        // Ollama needs no key, but one behind a proxy may.
+        match &self.config.api_key {
+            Some(key) => call.bearer_auth(key.expose()),
+            None => call,
+        }
     }
 
     fn body(&self, request: &AiRequest) -> Value {
@@ -29,7 +48,7 @@ impl Ollama {
     }
 
     fn read(&self, reply: &Reply) -> Result<Answer, super::Error> {
-        let kind = self.kind();
+        let kind = Self::KIND;
         let Some(text) = reply.body["message"]["content"].as_str() else {
             return Err(wire::bad(kind, reply.status, "no message in the answer"));
         };
@@ -43,49 +62,5 @@ impl Ollama {
             &reply.body["model"],
             &self.config.model,
         )
-    }
-}
-
-impl Provider for Ollama {
-    fn kind(&self) -> &'static str {
-        "ollama"
-    }
-
-    fn model(&self) -> &str {
-        &self.config.model
-    }
-
-    fn secrets(&self) -> Vec<String> {
-        self.config.secrets()
-    }
-
-    fn complete<'a>(
-        &'a self,
-        http: &'a reqwest::Client,
-        request: &'a AiRequest,
-    ) -> ExchangeFuture<'a> {
-        Box::pin(async move {
-            let body = self.body(request);
-            let secrets = self.secrets();
-            let mut call = http
-                .post(format!("{}/api/chat", self.config.base_url))
-                .json(&body);
-            // Ollama needs no key, but one behind a proxy may.
-            if let Some(key) = &self.config.api_key {
-                call = call.bearer_auth(key.expose());
-            }
-            let had_image = request.image.is_some();
-            let timeout = self.config.timeout;
-            wire::exchange(
-                self.kind(),
-                call,
-                body,
-                timeout,
-                &secrets,
-                had_image,
-                |reply| self.read(reply),
-            )
-            .await
-        })
     }
 }

@@ -7,7 +7,7 @@ use reqwest::header::HeaderMap;
 use serde_json::Value;
 
 use super::payload::redact;
-use super::{Answer, Error, Exchange, Usage};
+use super::{AiRequest, Answer, Error, Exchange, ExchangeFuture, Provider, ProviderConfig, Usage};
 
 /// An HTTP answer, its body parsed as JSON when it is JSON.
 pub struct Reply {
@@ -218,4 +218,51 @@ pub fn answer(
         model: model.as_str().unwrap_or(asked_for).to_string(),
         text,
     })
+}
+
+/// A provider that answers each request with one HTTP call; `Provider` follows from it.
+pub trait OneCall: Send + Sync {
+    const KIND: &'static str;
+
+    fn config(&self) -> &ProviderConfig;
+
+    /// The request body in the vendor's format.
+    fn body(&self, request: &AiRequest) -> Value;
+
+    /// The HTTP call carrying `body`, with the key in the vendor's header.
+    fn call(&self, http: &reqwest::Client, body: &Value) -> reqwest::RequestBuilder;
+
+    /// Reads a successful answer.
+    fn read(&self, reply: &Reply) -> Result<Answer, Error>;
+}
+
+impl<T: OneCall> Provider for T {
+    fn kind(&self) -> &'static str {
+        T::KIND
+    }
+
+    fn model(&self) -> &str {
+        &self.config().model
+    }
+
+    fn secrets(&self) -> Vec<String> {
+        self.config().secrets()
+    }
+
+    fn complete<'a>(
+        &'a self,
+        http: &'a reqwest::Client,
+        request: &'a AiRequest,
+    ) -> ExchangeFuture<'a> {
+        Box::pin(async move {
+            let body = self.body(request);
+            let call = self.call(http, &body);
+            let (timeout, secrets) = (self.config().timeout, self.secrets());
+            let had_image = request.image.is_some();
+            exchange(T::KIND, call, body, timeout, &secrets, had_image, |reply| {
+                self.read(reply)
+            })
+            .await
+        })
+    }
 }
